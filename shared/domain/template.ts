@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { InvalidTemplateError, type Problem } from '../errors';
+import { parseDurationMs } from './duration';
+import { ALL_FAULT_TYPES, faultParameterSchemas, isFaultType, PROVIDER_SPECIFIC_FAULT_TYPES } from './faults';
+
+/**
+ * The experiment template: what to break, where, what must hold, when to stop.
+ * Every object is strict: an unknown key is an error, since a typo must never silently
+ * disable a safety setting.
+ */
+
+const duration = z.string().refine((v) => parseDurationMs(v) !== undefined && parseDurationMs(v)! > 0, {
+  message: 'not an ISO-8601 duration (e.g. PT5M, PT30S)',
+});
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-" only, at most 64');
+
+export const SELECTION_MODE = /^(ALL|COUNT\((\d+)\)|PERCENT\((\d+)\))$/;
+
+export const RESOURCE_TYPES = {
+  aws: ['aws:ec2:instance', 'aws:rds:cluster', 'aws:rds:db', 'aws:fis:experiment-template'],
+  local: ['local:replica', 'local:dependency'],
+} as const;
+
+const criterion = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('availability'), minPercent: z.number().min(0).max(100) }).strict(),
+  z
+    .object({
+      type: z.literal('latency'),
+      percentile: z.union([z.literal(50), z.literal(90), z.literal(95), z.literal(99)]),
+      maxMs: z.number().positive(),
+    })
+    .strict(),
+  z.object({ type: z.literal('recoveryTime'), maxSeconds: z.number().positive() }).strict(),
+]);
+
+const target = z
+  .object({
+    provider: z.enum(['aws', 'local']),
+    resourceType: z.string().min(1),
+    resourceTags: z.record(z.string(), z.string()).optional(),
+    resourceIds: z.array(z.string().min(1)).min(1).optional(),
+    filters: z.array(z.object({ path: z.string().min(1), values: z.array(z.string()).min(1) }).strict()).optional(),
+    selectionMode: z.string().regex(SELECTION_MODE, 'ALL, COUNT(n) or PERCENT(n)').default('ALL'),
+  })
+  .strict();
+
+const action = z
+  .object({
+    fault: z.string().refine(isFaultType, { message: `unknown fault type; known: ${ALL_FAULT_TYPES.join(', ')}` }),
+    target: name,
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    duration,
+    description: z.string().optional(),
+  })
+  .strict();
+
+/** Where the template is bound into delivery (pipelines); read by the pipeline adapter. */
+const pipelineBinding = z
+  .object({
+    pipeline: z.string().min(1),
+    stage: z.string().min(1),
+    onFailure: z.enum(['rollback-stage', 'stop-pipeline', 'none']).default('none'),
+  })
+  .strict();
+
+export const templateSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and "-" only, at most 64'),
+    version: z.number().int().min(1).default(1),
+    description: z.string().default(''),
+    hypothesis: z
+      .object({
+        statement: z.string().min(1),
+        successCriteria: z.array(criterion).min(1),
+      })
+      .strict(),
+    targets: z.record(name, target).refine((t) => Object.keys(t).length > 0, { message: 'at least one target' }),
+    actions: z.record(name, action).refine((a) => Object.keys(a).length > 0, { message: 'at least one action' }),
+    stopConditions: z.array(z.object({ alarm: z.string().min(1).max(255) }).strict()).default([]),
+    safety: z
+      .object({
+        environments: z.array(z.string().min(1)).min(1),
+        maxTargetsPercent: z.number().min(1).max(100).default(100),
+        maxTargets: z.number().int().min(1).default(10),
+        minHealthyTargets: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    observation: z.object({ window: duration }).strict(),
+    recovery: z
+      .object({ timeout: duration.default('PT5M'), checkEvery: duration.default('PT15S') })
+      .strict()
+      .default({ timeout: 'PT5M', checkEvery: 'PT15S' }),
+    delivery: z.object({ pipelines: z.array(pipelineBinding).default([]) }).strict().optional(),
+  })
+  .strict()
+  .strict();
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const asRecord = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
+const durationOf = (v: unknown): number | undefined => (typeof v === 'string' ? parseDurationMs(v) : undefined);
+
+/**
+ * Checks across fields (references, per-fault parameters, timing). They read the raw document
+ * defensively so that they report alongside the schema's own problems, not only once those are fixed.
+ */
+const crossProblems = (raw: unknown): Problem[] => {
+  const problems: Problem[] = [];
+  const doc = asRecord(raw);
+  const targets = asRecord(doc.targets);
+  const windowMs = durationOf(asRecord(doc.observation).window);
+  for (const [actionName, value] of Object.entries(asRecord(doc.actions))) {
+    const a = asRecord(value);
+    const at = `actions.${actionName}`;
+    const tgt = typeof a.target === 'string' ? targets[a.target] : undefined;
+    if (typeof a.target === 'string' && tgt === undefined) {
+      problems.push({ path: `${at}.target`, message: `no target named "${a.target}"` });
+    }
+    if (typeof a.fault === 'string' && isFaultType(a.fault)) {
+      const parsed = faultParameterSchemas[a.fault].safeParse(a.parameters ?? {});
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          problems.push({ path: [at, 'parameters', ...issue.path.map(String)].join('.'), message: describeIssue(issue) });
+        }
+      }
+      if ((PROVIDER_SPECIFIC_FAULT_TYPES as readonly string[]).includes(a.fault) && isRecord(tgt) && tgt.provider !== 'aws') {
+        problems.push({ path: `${at}.fault`, message: `${a.fault} runs on the aws provider only` });
+      }
+    }
+    const ms = durationOf(a.duration);
+    if (ms !== undefined && windowMs !== undefined && ms < windowMs) {
+      problems.push({
+        path: `${at}.duration`,
+        message: `shorter than observation.window: the fault would end before observation does`,
+      });
+    }
+  }
+  for (const [targetName, value] of Object.entries(targets)) {
+    const tg = asRecord(value);
+    if (tg.provider !== 'aws' && tg.provider !== 'local') continue;
+    const allowed: readonly string[] = RESOURCE_TYPES[tg.provider];
+    if (typeof tg.resourceType === 'string' && !allowed.includes(tg.resourceType)) {
+      problems.push({
+        path: `targets.${targetName}.resourceType`,
+        message: `"${tg.resourceType}" is not a ${tg.provider} resource type; known: ${allowed.join(', ')}`,
+      });
+    }
+    if (tg.provider === 'aws' && tg.resourceTags === undefined && tg.resourceIds === undefined) {
+      problems.push({ path: `targets.${targetName}`, message: 'aws targets need resourceTags or resourceIds' });
+    }
+  }
+  const recovery = asRecord(doc.recovery);
+  const checkEvery = durationOf(recovery.checkEvery);
+  const timeout = durationOf(recovery.timeout);
+  if (checkEvery !== undefined && timeout !== undefined && checkEvery > timeout) {
+    problems.push({ path: 'recovery.checkEvery', message: 'longer than recovery.timeout' });
+  }
+  return problems;
+};
+
+export type Template = z.output<typeof templateSchema>;
+export type TemplateInput = z.input<typeof templateSchema>;
+export type TargetSpec = Template['targets'][string];
+export type ActionSpec = Template['actions'][string];
+export type SuccessCriterion = Template['hypothesis']['successCriteria'][number];
+
+const pathOf = (path: readonly PropertyKey[]): string => path.map(String).join('.');
+
+/** Every problem of a candidate template, each with its path; empty when the template is valid. */
+export const templateProblems = (candidate: unknown): Problem[] => {
+  const result = templateSchema.safeParse(candidate);
+  const schemaProblems = result.success
+    ? []
+    : result.error.issues.map((issue) => ({ path: pathOf(issue.path), message: describeIssue(issue) }));
+  return [...schemaProblems, ...crossProblems(candidate)];
+};
+
+const describeIssue = (issue: z.core.$ZodIssue): string => {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return 'required';
+  return issue.message;
+};
+
+/** Validates a template before anything runs: throws InvalidTemplateError listing every problem. */
+export const parseTemplate = (candidate: unknown): Template => {
+  const problems = templateProblems(candidate);
+  const result = templateSchema.safeParse(candidate);
+  if (result.success && problems.length === 0) {
+    // Fill each action's parameter defaults so that executions record what really ran.
+    for (const a of Object.values(result.data.actions)) {
+      a.parameters = faultParameterSchemas[a.fault as keyof typeof faultParameterSchemas].parse(a.parameters) as Record<string, unknown>;
+    }
+    return result.data;
+  }
+  throw new InvalidTemplateError(problems);
+};
+
+/** Reads a template document (YAML or JSON text). A syntax error is reported as a problem too. */
+export const parseTemplateText = (text: string): Template => {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    throw new InvalidTemplateError([{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }], { cause: error });
+  }
+  return parseTemplate(doc);
+};
+
+export const actionDurationMs = (a: ActionSpec): number => parseDurationMs(a.duration)!;
+export const windowMs = (t: Template): number => parseDurationMs(t.observation.window)!;
+export const recoveryTimeoutMs = (t: Template): number => parseDurationMs(t.recovery.timeout)!;
+export const recoveryCheckEveryMs = (t: Template): number => parseDurationMs(t.recovery.checkEvery)!;

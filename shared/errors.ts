@@ -1,0 +1,74 @@
+/** Named errors of faultline. Each keeps the `cause` it wraps, so nothing is lost on the way up. */
+
+export class FaultlineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A problem found in a piece of input, named by its path (`actions.kill-one.duration`). */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export const formatProblems = (problems: readonly Problem[]): string =>
+  problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
+
+/** An experiment template that does not satisfy the model. Lists every problem, not just the first. */
+export class InvalidTemplateError extends FaultlineError {
+  constructor(
+    readonly problems: readonly Problem[],
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid template: ${formatProblems(problems)}`, options);
+  }
+}
+
+/** An event that does not match its contract (or matches none). Changes nothing. */
+export class MalformedEventError extends FaultlineError {
+  constructor(
+    readonly detailType: string,
+    readonly problems: readonly Problem[],
+    options?: { cause?: unknown },
+  ) {
+    super(`malformed ${detailType || 'event'}: ${formatProblems(problems)}`, options);
+  }
+}
+
+/** An event whose source or account is not the one this stack trusts. */
+export class ForgedEventError extends FaultlineError {
+  constructor(
+    readonly detailType: string,
+    readonly reason: string,
+  ) {
+    super(`refused ${detailType || 'event'}: ${reason}`);
+  }
+}
+
+/** A fault type the running providers do not know. Unknown means stop. */
+export class UnknownFaultTypeError extends FaultlineError {
+  constructor(
+    readonly faultType: string,
+    readonly provider: string,
+  ) {
+    super(`no ${provider} fault provider for fault type "${faultType}"`);
+  }
+}
+
+/** Injecting a fault failed; what was done is reverted by the revert phase. */
+export class InjectionError extends FaultlineError {}
+
+/** Reverting a fault failed: a fault may still be active, a human is needed. Never swallowed. */
+export class RevertError extends FaultlineError {}
+
+/** Configuration missing or wrong at cold start. */
+export class ConfigurationError extends FaultlineError {}
+
+/** The execution does not exist. */
+export class ExecutionNotFoundError extends FaultlineError {
+  constructor(readonly executionId: string) {
+    super(`no execution ${executionId}`);
+  }
+}

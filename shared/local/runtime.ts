@@ -1,0 +1,131 @@
+import { ExperimentRequested } from '../../events';
+import type { Execution, Trigger } from '../domain/execution';
+import { isFinal } from '../domain/execution';
+import type { Template, TemplateInput } from '../domain/template';
+import { ExecutionNotFoundError } from '../errors';
+import { defaultSettings, type PhaseDependencies, type PhaseSettings } from '../phases/dependencies';
+import { PHASES } from '../phases/definitions';
+import { newExecutionId } from '../phases/prepare';
+import type { AlarmSource, BusEvent, Clock, FaultProviders, HealthCheck, MetricsSource, TargetResolver } from '../ports';
+import { silentLogger, type Logger } from '../runtime/logger';
+import { createPhaseHandler, type PhaseDefinition } from '../runtime/phase-handler';
+import { ExecutionStore } from '../store/execution-store';
+import { LocalBus, type DeadLetter } from './bus';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynamo';
+import { loadFunctionRules, serverlessYmlPath } from './rules';
+import { LocalTimer } from './timer';
+
+export interface EmbeddedRuntimeOptions {
+  faults: FaultProviders;
+  targets: PhaseDependencies['targets'];
+  metrics: MetricsSource;
+  alarms: AlarmSource;
+  health: HealthCheck;
+  settings?: Partial<PhaseSettings>;
+  tableName?: string;
+  /** dynalite's port; 0 (default) takes a free one. */
+  dynamoPort?: number;
+  clock?: Clock;
+  serverlessYml?: string;
+  /** Further functions of serverless.yml to run (pipeline, game days), by name. */
+  functions?: Record<string, (deps: PhaseDependencies) => PhaseDefinition>;
+  logger?: Logger;
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+/**
+ * The embedded runtime: the same phase handlers as on Lambda, wired to an in-process bus that
+ * routes with serverless.yml's rules, dynalite as the table, and in-process timers as Scheduler.
+ */
+export class EmbeddedRuntime {
+  private constructor(
+    readonly bus: LocalBus,
+    readonly timer: LocalTimer,
+    readonly store: ExecutionStore,
+    readonly dynamo: EmbeddedDynamo,
+    readonly deps: PhaseDependencies,
+    readonly tableName: string,
+  ) {}
+
+  static async start(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime> {
+    const clock = options.clock ?? { now: () => new Date() };
+    const tableName = options.tableName ?? 'faultline-local';
+    const settings = defaultSettings(options.settings);
+    const dynamo = await startEmbeddedDynamo(tableName, options.dynamoPort ?? 0);
+    const store = new ExecutionStore(dynamo.client, tableName, clock);
+    const rules = loadFunctionRules(options.serverlessYml ?? serverlessYmlPath());
+    const bus = new LocalBus({ rules, account: settings.account, ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}) });
+    const timer = new LocalTimer((entry) => bus.putEvents([entry], 'custom'), clock);
+    const deps: PhaseDependencies = {
+      store,
+      publisher: bus,
+      timer,
+      clock,
+      faults: options.faults,
+      targets: options.targets,
+      metrics: options.metrics,
+      alarms: options.alarms,
+      health: options.health,
+      settings,
+    };
+    const logger = options.logger ?? silentLogger;
+    const definitions: PhaseDefinition[] = [
+      ...Object.values(PHASES),
+      ...Object.values(options.functions ?? {}).map((make) => make(deps)),
+    ];
+    for (const definition of definitions) {
+      const handler = createPhaseHandler(definition, deps, logger);
+      bus.register(definition.name, (event) => handler(event, {} as never));
+    }
+    return new EmbeddedRuntime(bus, timer, store, dynamo, deps, tableName);
+  }
+
+  /** Publishes ExperimentRequested for a template, as `faultline run` does; returns the execution id. */
+  async requestExperiment(
+    template: Template | TemplateInput | Record<string, unknown>,
+    options: { dryRun?: boolean; trigger?: Trigger; executionId?: string; environment?: string } = {},
+  ): Promise<string> {
+    const executionId = options.executionId ?? newExecutionId();
+    await this.bus.publish([
+      ExperimentRequested.entry({
+        executionId,
+        experimentId: String((template as { id?: unknown }).id ?? 'unknown'),
+        template: template as Record<string, unknown>,
+        dryRun: options.dryRun ?? false,
+        trigger: options.trigger ?? { type: 'cli' },
+        environment: options.environment ?? this.deps.settings.environment,
+        requestedAt: this.deps.clock.now().toISOString(),
+      }),
+    ]);
+    return executionId;
+  }
+
+  /** Waits (bounded) until the execution reaches a final status. */
+  async waitForFinal(executionId: string, timeoutMs = 30_000): Promise<Execution> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const execution = await this.store.getExecution(executionId);
+      if (execution && isFinal(execution.status)) {
+        await this.bus.idle();
+        return (await this.store.getExecution(executionId))!;
+      }
+      if (Date.now() > deadline) {
+        if (!execution) throw new ExecutionNotFoundError(executionId);
+        throw new Error(`execution ${executionId} still ${execution.status} after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Delivers an AWS event (alarm state change, scheduled event) on the default bus. */
+  deliverAwsEvent(event: BusEvent): void {
+    this.bus.deliver(event, 'default');
+  }
+
+  async stop(): Promise<void> {
+    this.timer.stop();
+    this.bus.stop();
+    await this.bus.idle();
+    await this.dynamo.close();
+  }
+}

@@ -1,0 +1,63 @@
+import {
+  CloudWatchAlarmStateChange,
+  ExperimentRequested,
+  ExperimentStarted,
+  FaultInjected,
+  FaultReverted,
+  InjectionFailed,
+  ObservationCompleted,
+  ObservationWindowElapsed,
+  RecoveryCheckDue,
+  RecoveryConfirmed,
+  RecoveryTimedOut,
+  SafetyViolated,
+} from '../../events';
+import type { PhaseDefinition } from '../runtime/phase-handler';
+import { guard } from './guard';
+import { inject } from './inject';
+import { completeObservation, startObservation } from './observe';
+import { prepare } from './prepare';
+import { beginRecovery, continueRecovery } from './recover';
+import { revertAfterInjectionFailure, revertForSafety, revertPlanned } from './revert';
+import { validate } from './validate';
+
+/**
+ * The seven phase functions: which events each accepts and the domain function for each. The
+ * `eventBridge` rules in serverless.yml select the same events (a test checks that they agree).
+ */
+export const PHASES = {
+  prepare: { name: 'prepare', routes: [{ contract: ExperimentRequested, run: prepare }] },
+  inject: { name: 'inject', routes: [{ contract: ExperimentStarted, run: inject }] },
+  observe: {
+    name: 'observe',
+    routes: [
+      { contract: FaultInjected, run: startObservation },
+      { contract: ObservationWindowElapsed, run: completeObservation },
+    ],
+  },
+  guard: { name: 'guard', routes: [{ contract: CloudWatchAlarmStateChange, run: guard }] },
+  revert: {
+    name: 'revert',
+    routes: [
+      { contract: ObservationCompleted, run: revertPlanned },
+      { contract: SafetyViolated, run: revertForSafety },
+      { contract: InjectionFailed, run: revertAfterInjectionFailure },
+    ],
+  },
+  recover: {
+    name: 'recover',
+    routes: [
+      { contract: FaultReverted, run: beginRecovery },
+      { contract: RecoveryCheckDue, run: continueRecovery },
+    ],
+  },
+  validate: {
+    name: 'validate',
+    routes: [
+      { contract: RecoveryConfirmed, run: validate },
+      { contract: RecoveryTimedOut, run: validate },
+    ],
+  },
+} satisfies Record<string, PhaseDefinition>;
+
+export type PhaseName = keyof typeof PHASES;

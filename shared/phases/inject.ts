@@ -1,0 +1,143 @@
+import { FaultInjected, InjectionFailed, SafetyViolated, type EventOf, type ExperimentStarted } from '../../events';
+import type { Execution, FaultRecord } from '../domain/execution';
+import type { FaultType } from '../domain/faults';
+import { actionDurationMs, windowMs } from '../domain/template';
+import type { BusEntry } from '../ports';
+import type { PhaseDependencies } from './dependencies';
+import { finish, timerNames } from './finish';
+import { faultSummaries } from './result';
+
+const PHASE = 'inject';
+
+/**
+ * ExperimentStarted → FaultInjected. The revert deadline is armed before the first fault is
+ * injected (invariant 1); each fault is recorded before it is injected, so that revert can find
+ * it whatever happens next.
+ */
+export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+  const { store, clock, timer } = deps;
+  const { executionId } = event.detail;
+  const execution = await store.getExecution(executionId);
+  if (!execution || execution.status !== 'INJECTING' || !execution.template) {
+    if (execution) await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'stale', detail: { status: execution.status } });
+    return [];
+  }
+  const template = execution.template;
+  const now = clock.now();
+
+  if (now.getTime() > Date.parse(event.detail.injectBy)) {
+    await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'stale', detail: { injectBy: event.detail.injectBy, at: now.toISOString() } });
+    const done = await finish(deps, executionId, ['INJECTING'], 'FAILED', {
+      verdict: 'INCONCLUSIVE',
+      failure: 'stale start',
+      reasons: [`the start event arrived after its injection deadline ${event.detail.injectBy}: nothing was injected`],
+    });
+    return done?.entries ?? [];
+  }
+
+  const halt = await store.haltState();
+  if (halt) {
+    await store.journal(executionId, { phase: PHASE, action: 'halt', outcome: 'skipped', detail: { reason: halt.reason } });
+    const done = await finish(deps, executionId, ['INJECTING'], 'ABORTED', {
+      verdict: 'FAILED',
+      safety: { violated: true, reason: `halted: ${halt.reason}`, source: 'halt', at: now.toISOString() },
+      reasons: ['halted before injection: nothing was injected'],
+    });
+    return done?.entries ?? [];
+  }
+
+  const actions = Object.entries(template.actions);
+  const revertDeadline = new Date(now.getTime() + Math.min(...actions.map(([, a]) => actionDurationMs(a))));
+  await timer.schedule({
+    name: timerNames.revertDeadline(executionId),
+    at: revertDeadline,
+    entry: SafetyViolated.entry({
+      executionId,
+      experimentId: execution.experimentId,
+      reason: 'deadline',
+      message: `revert deadline ${revertDeadline.toISOString()} reached`,
+      at: revertDeadline.toISOString(),
+    }),
+  });
+  await store.journal(executionId, { phase: PHASE, action: 'arm-revert-deadline', outcome: 'ok', detail: { at: revertDeadline.toISOString() } });
+
+  const injected: FaultRecord[] = [];
+  for (const [action, spec] of actions) {
+    for (const target of (execution.targets ?? []).filter((t) => t.name === spec.target)) {
+      const record: FaultRecord = {
+        executionId,
+        action,
+        faultType: spec.fault as FaultType,
+        target,
+        parameters: spec.parameters,
+        state: 'ARMED',
+        armedAt: clock.now().toISOString(),
+        expiresAt: new Date(now.getTime() + actionDurationMs(spec)).toISOString(),
+      };
+      if (!(await store.recordFault(record))) {
+        const existing = (await store.listFaults(executionId)).find((f) => f.action === action && f.target.key === target.key);
+        if (existing?.state === 'INJECTED') {
+          injected.push(existing);
+          continue;
+        }
+      }
+      try {
+        const provider = deps.faults.forFault(target.provider, record.faultType);
+        const outcome = await provider.inject({
+          executionId,
+          action,
+          faultType: record.faultType,
+          target,
+          parameters: spec.parameters,
+          expiresAt: new Date(record.expiresAt),
+        });
+        const done = await store.updateFault(record, ['ARMED'], 'INJECTED', { handle: outcome.handle, injectedAt: clock.now().toISOString() });
+        // No record update means revert ran meanwhile and found nothing to undo yet: this
+        // attempt still owns the fault it just injected.
+        injected.push(done ?? { ...record, state: 'INJECTED', handle: outcome.handle });
+        await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'ok', detail: { target: target.key, faultType: record.faultType } });
+      } catch (error) {
+        const message = (error as Error).message;
+        await store.updateFault(record, ['ARMED'], 'FAILED', { error: message });
+        await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'failed', detail: { target: target.key }, error: message });
+        return [InjectionFailed.entry({ executionId, experimentId: execution.experimentId, action, targetKey: target.key, error: message })];
+      }
+    }
+  }
+
+  const injectedAt = clock.now();
+  const observationEndsAt = new Date(injectedAt.getTime() + windowMs(template));
+  const observing = await store.transition(executionId, {
+    from: ['INJECTING'],
+    to: 'OBSERVING',
+    set: { injectedAt: injectedAt.toISOString(), revertDeadline: revertDeadline.toISOString(), observationEndsAt: observationEndsAt.toISOString() },
+  });
+  if (!observing) {
+    // Stopped while injecting: what this attempt injected may have landed after revert ran.
+    await revertOwn(deps, execution, injected);
+    return [];
+  }
+  return [
+    FaultInjected.entry({
+      executionId,
+      experimentId: execution.experimentId,
+      faults: faultSummaries(injected),
+      revertDeadline: revertDeadline.toISOString(),
+      observationEndsAt: observationEndsAt.toISOString(),
+    }),
+  ];
+};
+
+const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected: readonly FaultRecord[]): Promise<void> => {
+  for (const fault of injected) {
+    try {
+      await deps.faults.forFault(fault.target.provider, fault.faultType).revert(fault);
+      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERTED', { revertedAt: deps.clock.now().toISOString() });
+      await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action} (stopped while injecting)`, outcome: 'ok', detail: { target: fault.target.key } });
+    } catch (error) {
+      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERT_FAILED', { error: (error as Error).message });
+      await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', error: (error as Error).message });
+      throw error;
+    }
+  }
+};

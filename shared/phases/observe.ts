@@ -1,0 +1,52 @@
+import { ObservationCompleted, ObservationWindowElapsed, type EventOf, type FaultInjected } from '../../events';
+import type { BusEntry } from '../ports';
+import type { PhaseDependencies } from './dependencies';
+import { timerNames } from './finish';
+
+const PHASE = 'observe';
+
+/** FaultInjected → the end of the observation window is scheduled (never waited for). */
+export const startObservation = async (event: EventOf<typeof FaultInjected>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+  const { executionId } = event.detail;
+  const execution = await deps.store.getExecution(executionId);
+  if (!execution || execution.status !== 'OBSERVING' || !execution.injectedAt || !execution.observationEndsAt) {
+    if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'FaultInjected', outcome: 'stale', detail: { status: execution.status } });
+    return [];
+  }
+  await deps.timer.schedule({
+    name: timerNames.observationEnd(executionId),
+    at: new Date(execution.observationEndsAt),
+    entry: ObservationWindowElapsed.entry({
+      executionId,
+      experimentId: execution.experimentId,
+      windowStart: execution.injectedAt,
+      windowEnd: execution.observationEndsAt,
+    }),
+  });
+  await deps.store.journal(executionId, { phase: PHASE, action: 'schedule-observation-end', outcome: 'ok', detail: { at: execution.observationEndsAt } });
+  return [];
+};
+
+/** ObservationWindowElapsed → figures of the window recorded → ObservationCompleted. */
+export const completeObservation = async (
+  event: EventOf<typeof ObservationWindowElapsed>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
+  const { executionId, windowStart, windowEnd } = event.detail;
+  const execution = await deps.store.getExecution(executionId);
+  if (!execution || execution.status !== 'OBSERVING' || !execution.template) {
+    if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { status: execution.status } });
+    return [];
+  }
+  let metrics = {};
+  try {
+    metrics = await deps.metrics.measure(execution.template, { from: new Date(windowStart), to: new Date(windowEnd) });
+  } catch (error) {
+    // A missing measurement makes the verdict INCONCLUSIVE later; it must not keep the fault active.
+    await deps.store.journal(executionId, { phase: PHASE, action: 'measure', outcome: 'failed', error: (error as Error).message });
+  }
+  const reverting = await deps.store.transition(executionId, { from: ['OBSERVING'], to: 'REVERTING', set: { observation: metrics } });
+  if (!reverting) return [];
+  await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'ok', detail: { metrics } });
+  return [ObservationCompleted.entry({ executionId, experimentId: execution.experimentId, metrics })];
+};

@@ -1,0 +1,145 @@
+import {
+  FaultReverted,
+  RollbackFailed,
+  type EventOf,
+  type InjectionFailed,
+  type ObservationCompleted,
+  type SafetyViolated,
+} from '../../events';
+import type { Execution, SafetyState } from '../domain/execution';
+import { recoveryTimeoutMs } from '../domain/template';
+import type { BusEntry } from '../ports';
+import type { PhaseDependencies } from './dependencies';
+import { finish, timerNames } from './finish';
+import { faultSummaries } from './result';
+
+const PHASE = 'revert';
+
+/** ObservationCompleted → the planned revert. */
+export const revertPlanned = async (event: EventOf<typeof ObservationCompleted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+  const execution = await deps.store.getExecution(event.detail.executionId);
+  if (!execution || execution.status !== 'REVERTING') {
+    await journalStale(deps, event.detail.executionId, 'ObservationCompleted', execution);
+    return [];
+  }
+  return revertAll(deps, execution, true);
+};
+
+/** InjectionFailed → undo whatever was partly done; the execution ends FAILED. */
+export const revertAfterInjectionFailure = async (event: EventOf<typeof InjectionFailed>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+  const reverting = await deps.store.transition(event.detail.executionId, {
+    from: ['INJECTING'],
+    to: 'REVERTING',
+    set: { failure: `injection of ${event.detail.action} failed: ${event.detail.error}` },
+  });
+  if (!reverting) {
+    await journalStale(deps, event.detail.executionId, 'InjectionFailed', await deps.store.getExecution(event.detail.executionId));
+    return [];
+  }
+  return revertAll(deps, reverting, false);
+};
+
+/**
+ * SafetyViolated → every injected fault is reverted at once, and the execution is marked so that
+ * it can never pass (invariant 6). Before injection it simply ends ABORTED; after the revert
+ * (recovering, validating) the mark is enough.
+ */
+export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+  const { executionId, reason, message, at } = event.detail;
+  const safety: SafetyState = { violated: true, reason: message, source: reason, at };
+  const { store } = deps;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const execution = await store.getExecution(executionId);
+    if (!execution || ['COMPLETED', 'REJECTED', 'ABORTED', 'FAILED', 'ROLLBACK_FAILED'].includes(execution.status)) {
+      await journalStale(deps, executionId, `SafetyViolated (${reason})`, execution);
+      return [];
+    }
+    await store.journal(executionId, { phase: PHASE, action: `SafetyViolated (${reason})`, outcome: 'ok', detail: { message, status: execution.status } });
+    switch (execution.status) {
+      case 'REQUESTED':
+      case 'PREPARING': {
+        const done = await finish(deps, executionId, [execution.status], 'ABORTED', {
+          verdict: 'FAILED',
+          safety,
+          reasons: ['stopped before injection: nothing was injected'],
+        }, execution.version);
+        if (done) return done.entries;
+        break;
+      }
+      case 'INJECTING':
+      case 'OBSERVING': {
+        const reverting = await store.transition(executionId, { from: [execution.status], to: 'REVERTING', expectedVersion: execution.version, set: { safety } });
+        if (reverting) return revertAll(deps, reverting, false);
+        break;
+      }
+      case 'REVERTING': {
+        // A revert may be under way already; reverting is idempotent, so do it again now.
+        const marked = await store.transition(executionId, { from: ['REVERTING'], expectedVersion: execution.version, set: { safety } });
+        if (marked) return revertAll(deps, marked, false);
+        break;
+      }
+      case 'RECOVERING':
+      case 'VALIDATING': {
+        // Every fault is reverted already; the violation still decides the verdict.
+        const marked = await store.transition(executionId, { from: [execution.status], expectedVersion: execution.version, set: { safety } });
+        if (marked) return [];
+        break;
+      }
+    }
+  }
+  throw new Error(`execution ${executionId} kept changing while recording a safety violation`);
+};
+
+const revertAll = async (deps: PhaseDependencies, execution: Execution, planned: boolean): Promise<BusEntry[]> => {
+  const { store, clock, timer } = deps;
+  const { executionId } = execution;
+  const failures: { action: string; targetKey: string; error: string }[] = [];
+  for (const fault of await store.listFaults(executionId)) {
+    if (fault.state === 'REVERTED') continue;
+    try {
+      await deps.faults.forFault(fault.target.provider, fault.faultType).revert(fault);
+      await store.updateFault(fault, ['ARMED', 'INJECTED', 'FAILED', 'REVERT_FAILED'], 'REVERTED', { revertedAt: clock.now().toISOString() });
+      await store.journal(executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'ok', detail: { target: fault.target.key, planned } });
+    } catch (error) {
+      const message = (error as Error).message;
+      failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
+      await store.updateFault(fault, ['ARMED', 'INJECTED', 'FAILED', 'REVERT_FAILED'], 'REVERT_FAILED', { error: message });
+      await store.journal(executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', detail: { target: fault.target.key }, error: message });
+    }
+  }
+
+  if (failures.length > 0) {
+    const done = await finish(deps, executionId, ['REVERTING'], 'ROLLBACK_FAILED', {
+      verdict: 'FAILED',
+      reasons: failures.map((f) => `revert of ${f.action} on ${f.targetKey} failed: ${f.error}`),
+    });
+    return [RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults: failures }), ...(done?.entries ?? [])];
+  }
+
+  await timer.cancel(timerNames.revertDeadline(executionId));
+  await timer.cancel(timerNames.observationEnd(executionId));
+  const revertedAt = clock.now();
+  const recovering = await store.transition(executionId, {
+    from: ['REVERTING'],
+    to: 'RECOVERING',
+    set: {
+      revertedAt: revertedAt.toISOString(),
+      recoveryDeadline: new Date(revertedAt.getTime() + recoveryTimeoutMs(execution.template!)).toISOString(),
+    },
+  });
+  if (!recovering) return [];
+  return [
+    FaultReverted.entry({
+      executionId,
+      experimentId: execution.experimentId,
+      faults: faultSummaries(await store.listFaults(executionId)),
+      revertedAt: revertedAt.toISOString(),
+      planned: planned && !recovering.safety.violated,
+    }),
+  ];
+};
+
+/** Stale events are journaled on their execution; one for no execution writes nothing. */
+const journalStale = async (deps: PhaseDependencies, executionId: string, action: string, execution: Execution | undefined) => {
+  if (execution) await deps.store.journal(executionId, { phase: PHASE, action, outcome: 'stale', detail: { status: execution.status } });
+};
