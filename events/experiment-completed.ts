@@ -11,7 +11,8 @@ export const ExperimentCompleted = defineContract({
   version: 1,
   description: 'the result: status, verdict, criteria, metrics',
   schema: faultlineDetail(1, {
-    templateVersion: z.number().int().min(1),
+    /** 0 when the template was unusable (the execution is then REJECTED). */
+    templateVersion: z.number().int().min(0),
     status: statusSchema,
     verdict: verdictSchema,
     environment: z.string(),

@@ -43,7 +43,7 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   const execution: Execution = {
     executionId: request.executionId,
     experimentId: request.experimentId,
-    templateVersion: template?.version ?? request.templateVersion ?? 0,
+    templateVersion: template?.version ?? request.templateVersion ?? versionOf(raw),
     ...(template && templateProblems.length === 0 ? { template } : {}),
     status: 'REQUESTED',
     version: 1,
@@ -214,3 +214,8 @@ const preflight = async (
 
 /** A new execution id. */
 export const newExecutionId = (): string => randomUUID();
+
+const versionOf = (raw: unknown): number => {
+  const v = (raw as { version?: unknown } | undefined)?.version;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0;
+};

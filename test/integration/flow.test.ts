@@ -2,6 +2,7 @@ import { CloudWatchAlarmStateChange } from '../../events';
 import type { BusEvent } from '../../shared/ports';
 import { quickTemplate } from '../support/templates';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { waitFor } from '../support/wait';
 
 const alarmEvent = (alarmName: string, value: 'ALARM' | 'OK' = 'ALARM'): BusEvent => ({
   version: '0',
@@ -94,11 +95,3 @@ describe('one experiment through the real handlers, bus and store', () => {
     expect(t.faults.injections).toHaveLength(0);
   });
 });
-
-export const waitFor = async (condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};

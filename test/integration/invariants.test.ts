@@ -1,0 +1,251 @@
+import { ExperimentStarted, SafetyViolated } from '../../events';
+import { ForgedEventError, MalformedEventError } from '../../shared/errors';
+import type { Execution } from '../../shared/domain/execution';
+import type { BusEvent } from '../../shared/ports';
+import { quickTemplate } from '../support/templates';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { waitFor } from '../support/wait';
+
+/** What a clean run and a disturbed run must agree on. */
+const outcome = async (t: TestRuntime, execution: Execution) => ({
+  status: execution.status,
+  verdict: execution.verdict,
+  criteria: execution.criteria?.map((c) => [c.type, c.passed]),
+  safety: execution.safety.violated,
+  faults: (await t.runtime.store.listFaults(execution.executionId)).map((f) => [f.action, f.state]),
+  injections: t.faults.injections.length,
+  active: t.faults.active.size,
+});
+
+/** Delivers every event to every function twice: once with a little jitter, once much later. */
+const duplicateAndReorder = (t: TestRuntime, seed: number) => {
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const functions = (t.runtime.bus as unknown as { functions: Map<string, (e: BusEvent) => Promise<unknown>> }).functions;
+  for (const [name, invoke] of [...functions]) {
+    functions.set(name, async (event) => {
+      const late = structuredClone(event);
+      setTimeout(() => void invoke(late).catch(() => undefined), 50 + Math.floor(random() * 250));
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 15)));
+      return invoke(event);
+    });
+  }
+};
+
+describe('invariants of ARCHITECTURE §7', () => {
+  let t: TestRuntime;
+  afterEach(async () => {
+    await t.runtime.stop();
+  });
+
+  describe('1. no fault is injected unless its revert is already armed', () => {
+    it('the revert deadline is scheduled when the provider injects', async () => {
+      t = await startTestRuntime();
+      const armedAtInjection: string[][] = [];
+      t.faults.duringInject = async () => {
+        armedAtInjection.push(t.runtime.timer.scheduled);
+      };
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      await t.runtime.waitForFinal(executionId);
+      expect(armedAtInjection).toEqual([[`revert-${executionId}`]]);
+    });
+
+    it('when arming the deadline fails, nothing is injected', async () => {
+      t = await startTestRuntime();
+      t.runtime.timer.schedule = async () => {
+        throw new Error('Scheduler unavailable');
+      };
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      await waitFor(async () => t.runtime.bus.deadLetters.length > 0);
+      expect(t.faults.injections).toHaveLength(0);
+      expect(t.runtime.bus.deadLetters[0]).toMatchObject({ functionName: 'inject' });
+      expect((await t.runtime.store.getExecution(executionId))?.status).toBe('INJECTING');
+    });
+  });
+
+  describe('2. every status change is conditional; final statuses are final', () => {
+    it('an abort is never overwritten by a later completion', async () => {
+      t = await startTestRuntime();
+      t.health.steadyNow = false;
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
+      await t.runtime.bus.publish([
+        SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'stop', at: new Date().toISOString() }),
+      ]);
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.safety.violated === true);
+      t.health.steadyNow = true;
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
+
+      const again = await t.runtime.store.transition(executionId, { from: ['ABORTED', 'VALIDATING'], to: 'COMPLETED', set: { verdict: 'PASSED' } });
+      expect(again).toBeNull();
+      expect((await t.runtime.store.getExecution(executionId))?.status).toBe('ABORTED');
+    });
+  });
+
+  describe('3. each event takes effect at most once; 4. stale events change nothing', () => {
+    it.each([1, 2, 3])('every event delivered twice and out of order ends as a clean run does (seed %i)', async (seed) => {
+      t = await startTestRuntime();
+      const cleanId = await t.runtime.requestExperiment(quickTemplate());
+      const clean = await outcome(t, await t.runtime.waitForFinal(cleanId));
+      await t.runtime.stop();
+
+      t = await startTestRuntime();
+      duplicateAndReorder(t, seed);
+      const id = await t.runtime.requestExperiment(quickTemplate());
+      const disturbed = await t.runtime.waitForFinal(id, 20_000);
+      await new Promise((r) => setTimeout(r, 400)); // let the late copies land
+      await t.runtime.bus.idle();
+      expect(await outcome(t, (await t.runtime.store.getExecution(id))!)).toEqual(clean);
+      expect(clean).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', injections: 1, active: 0 });
+      const journal = await t.runtime.store.readJournal(id);
+      expect(journal.some((j) => j.outcome === 'duplicate')).toBe(true);
+    });
+
+    it('a stale injection event injects nothing and ends FAILED/INCONCLUSIVE', async () => {
+      t = await startTestRuntime({ settings: { injectWithinMs: -1 } });
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE' });
+      expect(t.faults.injections).toHaveLength(0);
+      const journal = await t.runtime.store.readJournal(executionId);
+      expect(journal).toEqual(expect.arrayContaining([expect.objectContaining({ phase: 'inject', outcome: 'stale' })]));
+    });
+
+    it('an event for a finished execution is journaled as stale and changes nothing', async () => {
+      t = await startTestRuntime();
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const final = await t.runtime.waitForFinal(executionId);
+      await t.runtime.bus.publish([
+        ExperimentStarted.entry({ executionId, experimentId: 'quick-latency', targets: final.targets!, injectBy: new Date(Date.now() + 60_000).toISOString() }),
+      ]);
+      await t.runtime.bus.idle();
+      const after = await t.runtime.store.getExecution(executionId);
+      expect(after?.version).toBe(final.version);
+      expect(t.faults.injections).toHaveLength(1);
+      expect((await t.runtime.store.readJournal(executionId)).filter((j) => j.outcome === 'stale')).toHaveLength(1);
+    });
+  });
+
+  describe('6. a safety violation reverts every fault and never passes', () => {
+    it('a violation while recovering still fails the verdict', async () => {
+      t = await startTestRuntime();
+      t.health.steadyNow = false;
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
+      await t.runtime.bus.publish([
+        SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'probe', message: 'probe failed', at: new Date().toISOString() }),
+      ]);
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.safety.violated === true);
+      t.health.steadyNow = true;
+      expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
+    });
+
+    it('an abort racing the injection still leaves no fault active', async () => {
+      t = await startTestRuntime();
+      let executionId = '';
+      t.faults.duringInject = async () => {
+        await t.runtime.bus.publish([
+          SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'abort', at: new Date().toISOString() }),
+        ]);
+        await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status !== 'INJECTING');
+      };
+      executionId = await t.runtime.requestExperiment(quickTemplate());
+      const final = await t.runtime.waitForFinal(executionId);
+      await t.runtime.bus.idle();
+      expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
+      expect(t.faults.active.size).toBe(0);
+    });
+
+    it('a revert that fails ends ROLLBACK_FAILED, keeps the lease and announces RollbackFailed', async () => {
+      t = await startTestRuntime();
+      t.faults.failRevert.add('network-latency');
+      const seen: string[] = [];
+      t.runtime.bus.subscribe((e) => seen.push(e['detail-type']));
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'ROLLBACK_FAILED', verdict: 'FAILED' });
+      expect(seen).toEqual(expect.arrayContaining(['RollbackFailed', 'ExperimentCompleted']));
+      expect(await t.runtime.store.leaseHolder(final.targets![0]!.key)).toBe(executionId);
+    });
+
+    it('an injection that fails is reverted and ends FAILED, never PASSED', async () => {
+      t = await startTestRuntime();
+      t.faults.failInject.add('network-latency');
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE' });
+      expect((await t.runtime.store.listFaults(executionId)).map((f) => f.state)).toEqual(['REVERTED']);
+    });
+  });
+
+  describe('7. bad input gets a named error and changes nothing', () => {
+    it('a malformed event is refused with MalformedEventError, journaled and dead-lettered', async () => {
+      t = await startTestRuntime();
+      t.health.steadyNow = false;
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
+      const before = await t.runtime.store.getExecution(executionId);
+      t.runtime.bus.putEvents([{ source: 'faultline', detailType: 'SafetyViolated', detail: { version: 1, executionId, experimentId: 'quick-latency', reason: 'gremlins' } }], 'custom');
+      await waitFor(async () => t.runtime.bus.deadLetters.length > 0);
+      const letter = t.runtime.bus.deadLetters[0]!;
+      expect(letter.error).toBeInstanceOf(MalformedEventError);
+      expect(letter.error.message).toMatch(/malformed SafetyViolated: detail\.reason: .*detail\.message: /s);
+      const after = await t.runtime.store.getExecution(executionId);
+      expect(after?.version).toBe(before?.version);
+      expect(after?.safety.violated).toBe(false);
+      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'refused event' && j.error?.includes('MalformedEventError'))).toBe(true);
+      t.health.steadyNow = true;
+      expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
+    });
+
+    it('an event from another account is refused as forged', async () => {
+      t = await startTestRuntime();
+      const event = {
+        version: '0', id: 'forged-1', 'detail-type': 'SafetyViolated', source: 'faultline', account: '999999999999', time: new Date().toISOString(), region: 'us-east-1', resources: [],
+        detail: { version: 1, executionId: 'x', experimentId: 'y', reason: 'operator', message: 'm', at: new Date().toISOString() },
+      } as BusEvent;
+      t.runtime.bus.deliver(event, 'custom');
+      await waitFor(async () => t.runtime.bus.deadLetters.length > 0);
+      expect(t.runtime.bus.deadLetters[0]!.error).toBeInstanceOf(ForgedEventError);
+      expect(await t.runtime.store.getExecution('x')).toBeUndefined();
+    });
+
+    it('an invalid template is rejected with every problem and its path; nothing is injected', async () => {
+      t = await startTestRuntime();
+      const broken = { ...quickTemplate(), actions: { slow: { fault: 'solar-flare', target: 'nowhere', duration: 'soon' } } };
+      const seen: BusEvent[] = [];
+      t.runtime.bus.subscribe((e) => seen.push(e));
+      const executionId = await t.runtime.requestExperiment(broken);
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'REJECTED', verdict: 'INCONCLUSIVE' });
+      const rejected = seen.find((e) => e['detail-type'] === 'ExperimentRejected')!.detail as { problems: { path: string }[] };
+      expect(rejected.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['actions.slow.fault', 'actions.slow.duration', 'actions.slow.target']));
+      expect(t.faults.injections).toHaveLength(0);
+    });
+
+    it('an unknown fault type for the runtime is a rejection, not a pass', async () => {
+      t = await startTestRuntime();
+      const executionId = await t.runtime.requestExperiment(quickTemplate({ actions: { fis: { fault: 'fis-experiment', target: 'web', parameters: { experimentTemplateId: 'EXT1' }, duration: 'PT1S' } } }));
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final.status).toBe('REJECTED');
+      expect(final.reasons?.join(' ')).toMatch(/fis-experiment runs on the aws provider only/);
+    });
+  });
+
+  describe('5. blast radius and leases', () => {
+    it('a target already in a running experiment is not taken by another', async () => {
+      t = await startTestRuntime();
+      t.health.steadyNow = false;
+      const all = quickTemplate({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: 'ALL' } }, safety: { environments: ['local'] } });
+      const first = await t.runtime.requestExperiment(all);
+      await waitFor(async () => (await t.runtime.store.getExecution(first))?.status === 'RECOVERING');
+      const second = await t.runtime.requestExperiment({ ...all, id: 'quick-latency' });
+      const rejected = await t.runtime.waitForFinal(second);
+      expect(rejected.status).toBe('REJECTED');
+      expect(rejected.reasons?.join(' ')).toMatch(/is in another running experiment/);
+      t.health.steadyNow = true;
+      await t.runtime.waitForFinal(first);
+    });
+  });
+});
