@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseDocument, type Tags } from 'yaml';
 import { ConfigurationError } from '../errors';
 import { validatePattern } from './event-pattern';
@@ -57,4 +57,4 @@ export const loadFunctionRules = (serverlessYmlPath: string): FunctionRule[] => 
 
 /** serverless.yml of this checkout (or of the directory the CLI bundle says). */
 export const serverlessYmlPath = (): string =>
-  process.env.FAULTLINE_SERVERLESS_YML ?? join(dirname(require.resolve('../../package.json')), 'serverless.yml');
+  process.env.FAULTLINE_SERVERLESS_YML ?? join(__dirname, '..', '..', 'serverless.yml');

@@ -68,7 +68,13 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       }
       case 'INJECTING':
       case 'OBSERVING': {
-        const reverting = await store.transition(executionId, { from: [execution.status], to: 'REVERTING', expectedVersion: execution.version, set: { safety } });
+        const observation = await observedUntilNow(deps, execution);
+        const reverting = await store.transition(executionId, {
+          from: [execution.status],
+          to: 'REVERTING',
+          expectedVersion: execution.version,
+          set: { safety, ...(observation ? { observation } : {}) },
+        });
         if (reverting) return revertAll(deps, reverting, false);
         break;
       }
@@ -142,4 +148,10 @@ const revertAll = async (deps: PhaseDependencies, execution: Execution, planned:
 /** Stale events are journaled on their execution; one for no execution writes nothing. */
 const journalStale = async (deps: PhaseDependencies, executionId: string, action: string, execution: Execution | undefined) => {
   if (execution) await deps.store.journal(executionId, { phase: PHASE, action, outcome: 'stale', detail: { status: execution.status } });
+};
+
+/** The figures from injection to the stop: what the report shows of an aborted experiment. */
+const observedUntilNow = async (deps: PhaseDependencies, execution: Execution): Promise<Execution['observation']> => {
+  if (!execution.injectedAt || !execution.template) return undefined;
+  return deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: deps.clock.now() }).catch(() => undefined);
 };

@@ -1,0 +1,377 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { ExperimentRequested, SafetyViolated } from '../events';
+import { FAULT_ACTIVE_STATUSES, isFinal, type Execution } from '../shared/domain/execution';
+import { actionDurationMs, parseTemplateText, recoveryTimeoutMs, windowMs, type Template } from '../shared/domain/template';
+import { FaultlineError, InvalidTemplateError } from '../shared/errors';
+import { newExecutionId } from '../shared/phases/prepare';
+import { resultDocument } from '../shared/phases/result';
+import type { BusEvent } from '../shared/ports';
+import { awsBackend, localBackend, stackNames, type Backend } from './backend';
+import { consoleOutput, journalLine, progressLine, table, type Output } from './display';
+
+const USAGE = `faultline: resiliency experiments as data
+
+usage:
+  faultline validate <template>
+  faultline run <template> [--local] [--dry-run] [--json] [--stage S]
+  faultline gameday <suite> [--local] [--json]
+  faultline local [--port 4010]
+  faultline status <executionId> [--json] [--stage S]
+  faultline abort <executionId> [--stage S]
+  faultline halt [--reason R] [--stage S]
+  faultline resume [--stage S]
+
+Without --local, commands act on a deployed stack through the AWS SDK's standard configuration
+(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_DYNAMODB, ...); the stack's
+bus and table are faultline-<stage> (--stage, or FAULTLINE_STAGE, default dev).
+
+exit codes: 0 done (run: verdict PASSED, or a dry run), 1 bad input or refused to start,
+2 internal error, 3 verdict FAILED, 4 verdict INCONCLUSIVE`;
+
+/** Bad input or a refusal to start: exit code 1, nothing started. */
+class UsageError extends FaultlineError {}
+
+const EXIT = { ok: 0, refused: 1, internal: 2, failed: 3, inconclusive: 4 } as const;
+
+export const main = async (argv: string[], out: Output = consoleOutput(argv.includes('--json'))): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      local: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4010' },
+      stage: { type: 'string' },
+      reason: { type: 'string', default: 'halted by an operator' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    out.result(USAGE);
+    return command || values.help ? EXIT.ok : EXIT.refused;
+  }
+  try {
+    switch (command) {
+      case 'validate':
+        return validateCommand(required(arg, 'template'), out);
+      case 'run':
+        return await runCommand(required(arg, 'template'), { local: values.local, dryRun: values['dry-run'], json: values.json, stage: values.stage }, out);
+      case 'gameday':
+        return await gameDayCommand(required(arg, 'suite'), { json: values.json, local: values.local }, out);
+      case 'local':
+        return await localCommand(Number(values.port), out);
+      case 'status':
+        return await statusCommand(required(arg, 'executionId'), { json: values.json, stage: values.stage }, out);
+      case 'abort':
+        return await abortCommand(required(arg, 'executionId'), values.stage, out);
+      case 'halt':
+        return await haltCommand(values.reason, values.stage, out);
+      case 'resume':
+        return await resumeCommand(values.stage, out);
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof InvalidTemplateError) {
+      out.error(`invalid template:\n${error.problems.map((p) => `  ${p.path || '(template)'}: ${p.message}`).join('\n')}`);
+      return EXIT.refused;
+    }
+    if (error instanceof UsageError) {
+      out.error(`faultline: ${error.message}`);
+      return EXIT.refused;
+    }
+    out.error(`faultline: ${(error as Error).message}`);
+    return EXIT.internal;
+  }
+};
+
+const required = (value: string | undefined, name: string): string => {
+  if (!value) throw new UsageError(`missing <${name}>\n\n${USAGE}`);
+  return value;
+};
+
+export const readTemplate = (path: string): Template => {
+  if (!existsSync(path)) throw new UsageError(`no template at ${path}`);
+  return parseTemplateText(readFileSync(path, 'utf8'));
+};
+
+const validateCommand = (path: string, out: Output): number => {
+  const template = readTemplate(path);
+  out.result(`${path}: valid (${template.id} version ${template.version}, ${Object.keys(template.actions).length} action(s))`);
+  return EXIT.ok;
+};
+
+/** Refusals the CLI can tell before starting anything; prepare checks the same again. */
+const refuseToStart = async (template: Template, backend: Backend): Promise<void> => {
+  if (!template.safety.environments.includes(backend.environment)) {
+    throw new UsageError(
+      `template ${template.id} may not run in environment "${backend.environment}" (safety.environments: ${template.safety.environments.join(', ')})`,
+    );
+  }
+  const halt = await backend.store.haltState();
+  if (halt) throw new UsageError(`experiments are halted: ${halt.reason} (by ${halt.by} at ${halt.at}); run "faultline resume" first`);
+};
+
+/** How long an execution can take at most: its fault, its recovery and some margin. */
+const expectedMaxMs = (template: Template) =>
+  Math.max(...Object.values(template.actions).map(actionDurationMs), windowMs(template)) + recoveryTimeoutMs(template) + 60_000;
+
+export const runOne = async (
+  template: Template,
+  backend: Backend,
+  options: { dryRun: boolean; trigger?: Execution['trigger'] },
+  out: Output,
+): Promise<{ execution: Execution; document: ReturnType<typeof resultDocument> }> => {
+  await refuseToStart(template, backend);
+  const executionId = newExecutionId();
+  const startedAt = Date.now();
+  const unsubscribe = backend.local?.runtime.bus.subscribe((event: BusEvent) => {
+    if ((event.detail as { executionId?: string })?.executionId !== executionId) return;
+    const line = progressLine(event, startedAt);
+    if (line) out.progress(line);
+  });
+  try {
+    await backend.publisher.publish([
+      ExperimentRequested.entry({
+        executionId,
+        experimentId: template.id,
+        template: template as unknown as Record<string, unknown>,
+        dryRun: options.dryRun,
+        trigger: options.trigger ?? { type: 'cli', reference: process.env.USER ?? 'cli' },
+        environment: backend.environment,
+        requestedAt: new Date().toISOString(),
+      }),
+    ]);
+    const execution = await waitForFinal(backend, executionId, expectedMaxMs(template), startedAt, out);
+    const document = resultDocument(execution, await backend.store.listFaults(executionId), await backend.store.readJournal(executionId));
+    return { execution, document };
+  } finally {
+    unsubscribe?.();
+  }
+};
+
+const waitForFinal = async (backend: Backend, executionId: string, timeoutMs: number, startedAt: number, out: Output): Promise<Execution> => {
+  const deadline = Date.now() + timeoutMs;
+  let shown = 0;
+  for (;;) {
+    const execution = await backend.store.getExecution(executionId);
+    if (backend.kind === 'aws' && execution) {
+      const journal = await backend.store.readJournal(executionId);
+      for (const entry of journal.slice(shown)) out.progress(journalLine(entry, startedAt));
+      shown = journal.length;
+    }
+    if (execution && isFinal(execution.status)) {
+      await backend.local?.runtime.bus.idle();
+      return (await backend.store.getExecution(executionId))!;
+    }
+    if (Date.now() > deadline) {
+      throw new FaultlineError(`execution ${executionId} is still ${execution?.status ?? 'not created'} after ${Math.round(timeoutMs / 1000)}s; see "faultline status ${executionId}"`);
+    }
+    await new Promise((r) => setTimeout(r, backend.kind === 'local' ? 100 : 2000));
+  }
+};
+
+const exitFor = (execution: Execution): number => {
+  if (execution.dryRun && execution.status === 'COMPLETED') return EXIT.ok;
+  if (execution.verdict === 'PASSED') return EXIT.ok;
+  if (execution.verdict === 'FAILED') return EXIT.failed;
+  return EXIT.inconclusive;
+};
+
+const runCommand = async (path: string, options: { local: boolean; dryRun: boolean; json: boolean; stage?: string | undefined }, out: Output): Promise<number> => {
+  const template = readTemplate(path);
+  const backend = options.local ? await localBackend() : awsBackend(stackNames({ ...(options.stage ? { stage: options.stage } : {}) }));
+  try {
+    const { execution, document } = await runOne(template, backend, { dryRun: options.dryRun }, out);
+    if (options.json) out.result(JSON.stringify(document, null, 2));
+    else out.progress(summaryTable([document]));
+    return exitFor(execution);
+  } finally {
+    await backend.close();
+  }
+};
+
+type ResultDocument = ReturnType<typeof resultDocument>;
+
+const summaryTable = (documents: readonly ResultDocument[]): string =>
+  table(
+    ['experiment', 'status', 'verdict', 'availability', 'p95 latency', 'recovery time'],
+    documents.map((d) => [
+      d.experimentId,
+      d.status,
+      d.verdict,
+      d.metrics.availabilityPercent === null ? '-' : `${d.metrics.availabilityPercent.toFixed(2)}%`,
+      d.metrics.p95LatencyMs === null ? '-' : `${Math.round(d.metrics.p95LatencyMs)} ms`,
+      d.metrics.recoverySeconds === null ? '-' : `${d.metrics.recoverySeconds.toFixed(1)} s`,
+    ]),
+  );
+
+/** A suite file: a name and the templates it runs, in order (paths relative to the suite). */
+const readSuite = (path: string): { name: string; templates: string[] } => {
+  if (!existsSync(path)) throw new UsageError(`no suite at ${path}`);
+  const doc = parseYaml(readFileSync(path, 'utf8')) as { name?: unknown; templates?: unknown };
+  if (typeof doc?.name !== 'string' || !Array.isArray(doc.templates) || doc.templates.some((t) => typeof t !== 'string')) {
+    throw new UsageError(`${path}: a suite needs "name" and "templates" (a list of template paths)`);
+  }
+  return { name: doc.name, templates: (doc.templates as string[]).map((t) => resolve(dirname(path), t)) };
+};
+
+const gameDayCommand = async (path: string, options: { json: boolean; local: boolean }, out: Output): Promise<number> => {
+  const suite = readSuite(path);
+  const templates = suite.templates.map(readTemplate);
+  if (!options.local) throw new UsageError('game days against a deployed stack run on its schedule (see README "Wired into delivery"); use --local here');
+  out.progress(`game day "${suite.name}": starting the local environment (demo fleet, monitor, embedded runtime)`);
+  const backend = await localBackend();
+  const documents: ResultDocument[] = [];
+  const reports = resolve('reports');
+  mkdirSync(reports, { recursive: true });
+  const runId = newExecutionId();
+  try {
+    const steady = await waitForSteady(backend, out);
+    if (!steady) throw new FaultlineError('the demo fleet did not reach its steady state');
+    for (const template of templates) {
+      out.progress(`\n== ${template.id}: ${template.description || template.hypothesis.statement}`);
+      const { document } = await runOne(template, backend, { dryRun: false, trigger: { type: 'gameday', gameDay: { suite: suite.name, runId } } }, out);
+      documents.push(document);
+      const file = join(reports, `${template.id}-${document.executionId}.json`);
+      writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+      out.progress(`   journal written to ${join('reports', basename(file))}`);
+      await waitForSteady(backend, out);
+    }
+  } finally {
+    await backend.close();
+  }
+  if (options.json) out.result(JSON.stringify({ suite: suite.name, runId, results: documents }, null, 2));
+  else out.progress(`\n${summaryTable(documents)}`);
+  return EXIT.ok;
+};
+
+/** Before an experiment, the fleet must be back to its steady state (bounded wait). */
+const waitForSteady = async (backend: Backend, out: Output): Promise<boolean> => {
+  const local = backend.local!;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = await local.monitor.steady(undefined as never, []);
+    if (health.steady) return true;
+    if (Date.now() > deadline) {
+      out.error(`fleet not steady: ${health.detail ?? ''}`);
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+const localCommand = async (port: number, out: Output): Promise<number> => {
+  if (!Number.isInteger(port) || port < 1 || port > 65_534) throw new UsageError(`--port must be a port number, not ${port}`);
+  const backend = await localBackend({ port });
+  const local = backend.local!;
+  out.progress(
+    [
+      'faultline local: the embedded runtime is serving',
+      `  EventBridge PutEvents   ${local.endpoint!.url}   (bus faultline-local, or the default bus)`,
+      `  DynamoDB (dynalite)     ${local.runtime.dynamo.endpoint}   (table ${local.runtime.tableName})`,
+      `  demo fleet              ${local.fleet.loadBalancerUrl}   (${local.fleet.replicas().length} replicas and a dependency)`,
+      `  alarms                  ${local.monitor.alarmDefinitions().map((a) => a.name).join(', ')}`,
+      '',
+      'try:',
+      `  AWS_ENDPOINT_URL_EVENTBRIDGE=${local.endpoint!.url} AWS_ENDPOINT_URL_DYNAMODB=${local.runtime.dynamo.endpoint} \\`,
+      '    npx faultline run experiments/instance-termination.yaml --stage local',
+      '',
+      'Ctrl-C stops everything.',
+    ].join('\n'),
+  );
+  local.runtime.bus.subscribe((event) => {
+    const executionId = (event.detail as { executionId?: string })?.executionId;
+    out.progress(`${new Date().toISOString()}  ${event.source.padEnd(14)} ${event['detail-type']}${executionId ? `  ${executionId}` : ''}`);
+  });
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  out.progress('stopping...');
+  await backend.close();
+  return EXIT.ok;
+};
+
+const remote = (stage: string | undefined) => awsBackend(stackNames(stage ? { stage } : {}));
+
+const statusCommand = async (executionId: string, options: { json: boolean; stage?: string | undefined }, out: Output): Promise<number> => {
+  const backend = remote(options.stage);
+  try {
+    const execution = await backend.store.getExecution(executionId);
+    if (!execution) throw new UsageError(`no execution ${executionId}`);
+    const document = resultDocument(execution, await backend.store.listFaults(executionId), await backend.store.readJournal(executionId));
+    if (options.json) out.result(JSON.stringify({ ...document, status: execution.status }, null, 2));
+    else {
+      out.result(`${execution.experimentId} ${executionId}: ${execution.status}${execution.verdict ? ` / verdict ${execution.verdict}` : ''}`);
+      for (const t of document.timeline) out.result(`  ${t.at}  ${t.phase.padEnd(8)} ${t.event}${t.outcome !== 'ok' ? ` (${t.outcome})` : ''}`);
+    }
+    return EXIT.ok;
+  } finally {
+    await backend.close();
+  }
+};
+
+const abortCommand = async (executionId: string, stage: string | undefined, out: Output): Promise<number> => {
+  const backend = remote(stage);
+  try {
+    const execution = await backend.store.getExecution(executionId);
+    if (!execution) throw new UsageError(`no execution ${executionId}`);
+    if (isFinal(execution.status)) throw new UsageError(`execution ${executionId} is already ${execution.status}`);
+    await backend.publisher.publish([
+      SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'operator', message: `aborted by ${process.env.USER ?? 'an operator'}`, at: new Date().toISOString() }),
+    ]);
+    out.result(`abort requested for ${executionId}: every injected fault is being reverted`);
+    return EXIT.ok;
+  } finally {
+    await backend.close();
+  }
+};
+
+/** The kill switch: blocks new starts and reverts every running experiment. */
+const haltCommand = async (reason: string, stage: string | undefined, out: Output): Promise<number> => {
+  const backend = remote(stage);
+  try {
+    await backend.store.halt(reason, process.env.USER ?? 'cli');
+    const running: Execution[] = [];
+    for (const status of ['REQUESTED', 'PREPARING', ...FAULT_ACTIVE_STATUSES, 'RECOVERING', 'VALIDATING'] as const) {
+      running.push(...(await backend.store.executionsInStatus(status)));
+    }
+    if (running.length) {
+      await backend.publisher.publish(
+        running.map((e) => SafetyViolated.entry({ executionId: e.executionId, experimentId: e.experimentId, reason: 'halt', message: `halted: ${reason}`, at: new Date().toISOString() })),
+      );
+    }
+    out.result(`halted: no experiment starts until "faultline resume"; ${running.length} running experiment(s) told to revert`);
+    return EXIT.ok;
+  } finally {
+    await backend.close();
+  }
+};
+
+const resumeCommand = async (stage: string | undefined, out: Output): Promise<number> => {
+  const backend = remote(stage);
+  try {
+    await backend.store.resume();
+    out.result('resumed: experiments may start again');
+    return EXIT.ok;
+  } finally {
+    await backend.close();
+  }
+};
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`faultline: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(EXIT.internal);
+    },
+  );
+}
