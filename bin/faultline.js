@@ -51,7 +51,9 @@ process.env.FAULTLINE_FLEET_DIR ||= path.join(root, 'shared', 'local', 'fleet', 
 process.env.FAULTLINE_SERVERLESS_YML ||= path.join(root, 'serverless.yml');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
 
-const { main } = require(outfile);
+const loaded = require(outfile);
+if (typeof loaded.main !== "function") return;
+const { main } = loaded;
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
