@@ -275,7 +275,7 @@ const localCommand = async (port: number, out: Output): Promise<number> => {
       'faultline local: the embedded runtime is serving',
       `  EventBridge PutEvents   ${local.endpoint!.url}   (bus faultline-local, or the default bus)`,
       `  DynamoDB (dynalite)     ${local.runtime.dynamo.endpoint}   (table ${local.runtime.tableName})`,
-      `  demo fleet              ${local.fleet.loadBalancerUrl}   (${local.fleet.replicas().length} replicas and a dependency)`,
+      `  demo fleet              ${local.fleet.loadBalancerUrl}   (${local.fleet.replicas().length} replicas and a dependency: ${local.fleet.spawnedPids().map((p) => `pid ${p}`).join(', ')})`,
       `  alarms                  ${local.monitor.alarmDefinitions().map((a) => a.name).join(', ')}`,
       '',
       'try:',

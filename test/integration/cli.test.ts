@@ -1,0 +1,153 @@
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { main } from '../../cli/main';
+import type { Output } from '../../cli/display';
+import { EmbeddedRuntime } from '../../shared/local/runtime';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../shared/local/in-memory';
+import { startPutEventsServer, type PutEventsServer } from '../../shared/local/put-events-server';
+import { quickTemplate } from '../support/templates';
+import { waitFor } from '../support/wait';
+
+const capture = () => {
+  const lines = { progress: [] as string[], result: [] as string[], error: [] as string[] };
+  const out: Output = {
+    progress: (l) => lines.progress.push(l),
+    result: (l) => lines.result.push(l),
+    error: (l) => lines.error.push(l),
+  };
+  return { out, lines };
+};
+
+describe('faultline CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : stringify(content));
+    return path;
+  };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('validate: a valid template exits 0', async () => {
+    const { out, lines } = capture();
+    expect(await main(['validate', file('ok.yaml', quickTemplate())], out)).toBe(0);
+    expect(lines.result[0]).toMatch(/valid \(quick-latency version 1, 1 action\(s\)\)/);
+  });
+
+  it('validate: a broken template exits 1 listing every error with its path', async () => {
+    const { out, lines } = capture();
+    const broken = { ...quickTemplate(), id: 'Bad Id', actions: { slow: { fault: 'meteor', target: 'web', duration: '5 minutes' } }, extra: true };
+    expect(await main(['validate', file('broken.yaml', broken)], out)).toBe(1);
+    const text = lines.error.join('\n');
+    expect(text).toMatch(/^ {2}id: /m);
+    expect(text).toMatch(/^ {2}actions\.slow\.fault: unknown fault type/m);
+    expect(text).toMatch(/^ {2}actions\.slow\.duration: not an ISO-8601 duration/m);
+    expect(text).toMatch(/^ {2}\(template\): unknown key "extra"/m);
+  });
+
+  it('run: an unknown template exits 1 and starts nothing', async () => {
+    const { out, lines } = capture();
+    expect(await main(['run', join(dir, 'nope.yaml'), '--local'], out)).toBe(1);
+    expect(lines.error.join('\n')).toMatch(/no template at .*nope\.yaml/);
+  });
+
+  it('an unknown command exits 1 with the usage', async () => {
+    const { out, lines } = capture();
+    expect(await main(['explode'], out)).toBe(1);
+    expect(lines.error.join('\n')).toMatch(/unknown command "explode"[\s\S]*usage:/);
+  });
+
+  describe('against a running embedded runtime through the AWS SDK standard configuration', () => {
+    let runtime: EmbeddedRuntime;
+    let endpoint: PutEventsServer;
+    let faults: InMemoryFaults;
+    const saved = { ...process.env };
+    beforeAll(async () => {
+      faults = new InMemoryFaults();
+      runtime = await EmbeddedRuntime.start({
+        faults,
+        targets: { local: new StaticTargets() },
+        metrics: new StaticMetrics(),
+        alarms: new StaticAlarms(new Set(['local-p95-latency'])),
+        health: new StaticHealth(true),
+        tableName: 'faultline-local',
+      });
+      endpoint = await startPutEventsServer({ bus: runtime.bus, port: 0, customBusName: 'faultline-local' });
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = endpoint.url;
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = runtime.dynamo.endpoint;
+      process.env.FAULTLINE_STAGE = 'local';
+    });
+    afterAll(async () => {
+      process.env = saved;
+      await endpoint.close();
+      await runtime.stop();
+    });
+
+    it('run --json prints one result document holding every documented field', async () => {
+      const { out, lines } = capture();
+      expect(await main(['run', file('quick.yaml', quickTemplate()), '--json'], out)).toBe(0);
+      expect(lines.result).toHaveLength(1);
+      const doc = JSON.parse(lines.result[0]!);
+      expect(doc).toMatchObject({
+        experimentId: 'quick-latency',
+        status: 'COMPLETED',
+        verdict: 'PASSED',
+        criteria: expect.arrayContaining([{ type: 'availability', expected: '>= 99%', actual: '100%', passed: true }]),
+        metrics: { availabilityPercent: 100, p95LatencyMs: 50, recoverySeconds: expect.any(Number) },
+        safety: { violated: false, reason: null },
+        faults: [expect.objectContaining({ action: 'slow', faultType: 'network-latency', target: expect.any(String), injectedAt: expect.any(String), revertedAt: expect.any(String) })],
+      });
+      expect(doc.executionId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(doc.timeline.length).toBeGreaterThan(5);
+      expect(doc.timeline[0]).toEqual(expect.objectContaining({ at: expect.any(String), phase: 'prepare', event: 'ExperimentRequested' }));
+      expect(lines.progress.join('\n')).not.toContain('{');
+
+      const status = capture();
+      expect(await main(['status', doc.executionId, '--json'], status.out)).toBe(0);
+      expect(JSON.parse(status.lines.result[0]!)).toMatchObject({ executionId: doc.executionId, verdict: 'PASSED' });
+    });
+
+    it('run --dry-run resolves targets, injects nothing, and ends INCONCLUSIVE', async () => {
+      const before = faults.injections.length;
+      const { out, lines } = capture();
+      expect(await main(['run', file('dry.yaml', quickTemplate()), '--dry-run', '--json'], out)).toBe(0);
+      expect(JSON.parse(lines.result[0]!)).toMatchObject({ verdict: 'INCONCLUSIVE', dryRun: true, status: 'COMPLETED' });
+      expect(faults.injections.length).toBe(before);
+    });
+
+    it('run of a template not allowed in the environment exits 1 and starts nothing', async () => {
+      const { out, lines } = capture();
+      const executions = await runtime.store.executionsInStatus('COMPLETED');
+      const staging = quickTemplate({ safety: { environments: ['staging'] } });
+      expect(await main(['run', file('staging.yaml', staging)], out)).toBe(1);
+      expect(lines.error.join('\n')).toMatch(/may not run in environment "local"/);
+      expect(await runtime.store.executionsInStatus('COMPLETED')).toHaveLength(executions.length);
+    });
+
+    it('halt blocks runs until resume', async () => {
+      const halted = capture();
+      expect(await main(['halt', '--reason', 'incident 42'], halted.out)).toBe(0);
+      const { out, lines } = capture();
+      expect(await main(['run', file('q2.yaml', quickTemplate())], out)).toBe(1);
+      expect(lines.error.join('\n')).toMatch(/experiments are halted: incident 42/);
+      expect(await main(['resume'], capture().out)).toBe(0);
+      expect(await main(['run', file('q3.yaml', quickTemplate())], capture().out)).toBe(0);
+    });
+
+    it('halt reverts running experiments, and abort stops one', async () => {
+      const long = quickTemplate({ observation: { window: 'PT30S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } });
+      const halted = await runtime.requestExperiment(long);
+      await waitFor(async () => (await runtime.store.getExecution(halted))?.status === 'OBSERVING');
+      expect(await main(['halt', '--reason', 'game day called off'], capture().out)).toBe(0);
+      expect(await runtime.waitForFinal(halted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'halt' } });
+      expect(await main(['resume'], capture().out)).toBe(0);
+
+      const aborted = await runtime.requestExperiment({ ...long, id: 'quick-latency' });
+      await waitFor(async () => (await runtime.store.getExecution(aborted))?.status === 'OBSERVING');
+      expect(await main(['abort', aborted], capture().out)).toBe(0);
+      expect(await runtime.waitForFinal(aborted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'operator' } });
+      expect(faults.active.size).toBe(0);
+    });
+  });
+});
