@@ -27,7 +27,7 @@ const newestSource = (dirs) => {
 
 const stale = () => {
   if (!fs.existsSync(outfile)) return true;
-  return newestSource(['cli', 'shared', 'events', 'functions', 'scripts']) > fs.statSync(outfile).mtimeMs;
+  return newestSource(['cli', 'shared', 'events', 'functions', 'scripts', 'test/support']) > fs.statSync(outfile).mtimeMs;
 };
 
 if (stale()) {

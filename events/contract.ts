@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedEventError, type Problem } from '../shared/errors';
 import type { BusEntry, BusEvent } from '../shared/ports';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineContract, faultlineDetail } from './contract';
 
 /** Preflight refused the execution; nothing was injected. */

@@ -54,3 +54,28 @@ export const FAULTLINE_EVENTS = [
 
 /** AWS events faultline consumes as AWS sends them. */
 export const AWS_EVENTS = [CloudWatchAlarmStateChange, ScheduledEvent] as const;
+
+// ---- delivery: pipelines, game days, public results ----------------------------------------
+export { GameDayDue } from './game-day-due';
+export { GameDayCompleted } from './game-day-completed';
+export {
+  CodePipelineStageExecutionStateChange,
+  CodePipelineActionExecutionStateChange,
+  PIPELINE_STATES,
+} from './aws/codepipeline-state-change';
+
+import { GameDayDue } from './game-day-due';
+import { GameDayCompleted } from './game-day-completed';
+import { CodePipelineActionExecutionStateChange, CodePipelineStageExecutionStateChange } from './aws/codepipeline-state-change';
+
+/** faultline events of the delivery flows (pipelines, game days). */
+export const DELIVERY_EVENTS = [GameDayDue, GameDayCompleted] as const;
+
+/** AWS events the delivery flows consume as AWS sends them (default bus). */
+export const DELIVERY_AWS_EVENTS = [CodePipelineStageExecutionStateChange, CodePipelineActionExecutionStateChange] as const;
+
+/**
+ * The public, versioned contracts other teams subscribe to: each has a JSON Schema under
+ * events/schemas/ and an entry in README.md's event catalogue (a contract test keeps all three equal).
+ */
+export const PUBLIC_EVENTS = [ExperimentCompleted, GameDayCompleted] as const;

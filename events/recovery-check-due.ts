@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineContract, faultlineDetail, isoTimeSchema } from './contract';
 
 /** Published by the timer: check health again, until recovered or the recovery deadline. */

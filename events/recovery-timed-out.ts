@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineContract, faultlineDetail, isoTimeSchema } from './contract';
 
 /** The system did not come back before the recovery timeout. */

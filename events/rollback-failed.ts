@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineContract, faultlineDetail } from './contract';
 
 /** A fault could not be undone: it may still be active and needs a human. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineContract, faultlineDetail, isoTimeSchema } from './contract';
 
 export const SAFETY_REASONS = ['alarm', 'probe', 'operator', 'halt', 'deadline'] as const;

@@ -1,5 +1,5 @@
 /** Shapes shared by several contracts. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTimeSchema } from './contract';
 import { ALL_FAULT_TYPES } from '../shared/domain/faults';
 import { TRIGGER_TYPES, STATUSES, VERDICTS } from '../shared/domain/execution';

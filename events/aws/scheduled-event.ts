@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineContract } from '../contract';
 
 /** "Scheduled Event" from `aws.events`: a scheduled rule fired (game days, the sweeper). */

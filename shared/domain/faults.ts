@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The nine fault types of REL08-BP03, known by name. */
 export const FAULT_TYPES = [

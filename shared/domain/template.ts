@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
 import { InvalidTemplateError, type Problem } from '../errors';
 import { parseDurationMs } from './duration';
 import { ALL_FAULT_TYPES, faultParameterSchemas, isFaultType, PROVIDER_SPECIFIC_FAULT_TYPES } from './faults';
@@ -56,11 +55,15 @@ const action = z
   })
   .strict();
 
-/** Where the template is bound into delivery (pipelines); read by the pipeline adapter. */
+/**
+ * Where the template is bound into delivery (pipelines); read by the pipeline adapter. Without
+ * `action` the experiments start when the stage SUCCEEDED; with it, when that action SUCCEEDED.
+ */
 const pipelineBinding = z
   .object({
-    pipeline: z.string().min(1),
-    stage: z.string().min(1),
+    pipeline: z.string().min(1).max(100),
+    stage: z.string().min(1).max(100),
+    action: z.string().min(1).max(100).optional(),
     onFailure: z.enum(['rollback-stage', 'stop-pipeline', 'none']).default('none'),
   })
   .strict();
@@ -164,6 +167,7 @@ export type TemplateInput = z.input<typeof templateSchema>;
 export type TargetSpec = Template['targets'][string];
 export type ActionSpec = Template['actions'][string];
 export type SuccessCriterion = Template['hypothesis']['successCriteria'][number];
+export type PipelineBinding = NonNullable<Template['delivery']>['pipelines'][number];
 
 const pathOf = (path: readonly PropertyKey[]): string => path.map(String).join('.');
 
@@ -194,17 +198,6 @@ export const parseTemplate = (candidate: unknown): Template => {
     return result.data;
   }
   throw new InvalidTemplateError(problems);
-};
-
-/** Reads a template document (YAML or JSON text). A syntax error is reported as a problem too. */
-export const parseTemplateText = (text: string): Template => {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: true });
-  } catch (error) {
-    throw new InvalidTemplateError([{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }], { cause: error });
-  }
-  return parseTemplate(doc);
 };
 
 export const actionDurationMs = (a: ActionSpec): number => parseDurationMs(a.duration)!;

@@ -41,6 +41,8 @@ export class LocalEnvironment {
       let deliver: (event: Parameters<EmbeddedRuntime['deliverAwsEvent']>[0]) => void = () => {};
       monitor = new LocalMonitor({
         fleet,
+        account: options.runtime?.settings?.account ?? '000000000000',
+        region: process.env.AWS_REGION ?? 'us-east-1',
         ...(options.alarms ? { alarms: options.alarms } : {}),
         ...(options.monitor ?? {}),
         onAlarmEvent: (event) => deliver(event),

@@ -1,6 +1,7 @@
 import { InvalidTemplateError } from '../../shared/errors';
 import { FAULT_TYPES } from '../../shared/domain/faults';
-import { parseTemplate, parseTemplateText, templateProblems } from '../../shared/domain/template';
+import { parseTemplate, templateProblems } from '../../shared/domain/template';
+import { parseTemplateText } from '../../shared/domain/template-text';
 import { parseDurationMs } from '../../shared/domain/duration';
 import { quickTemplate } from '../support/templates';
 

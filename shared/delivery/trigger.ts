@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CodePipelineActionExecutionStateChange,
+  ExperimentRequested,
+  type CodePipelineStageExecutionStateChange,
+  type EventOf,
+} from '../../events';
+import type { Trigger } from '../domain/execution';
+import type { BusEntry } from '../ports';
+import { boundTemplates } from './bindings';
+import { RECORDS, type DeliveryDependencies } from './dependencies';
+
+const PHASE = 'pipelineTrigger';
+
+/** The state that starts bound experiments: the deployment of the stage (or action) finished. */
+export const STARTING_STATE = 'SUCCEEDED';
+
+export interface PlannedExecution {
+  executionId: string;
+  experimentId: string;
+  templateVersion: number;
+}
+
+interface PipelineRunRecord {
+  eventId: string;
+  executions: PlannedExecution[];
+}
+
+type PipelineEvent = EventOf<typeof CodePipelineStageExecutionStateChange> | EventOf<typeof CodePipelineActionExecutionStateChange>;
+
+/**
+ * A stage (or action) of a pipeline SUCCEEDED → ExperimentRequested for each template bound to it,
+ * once per pipeline execution: a conditional put on `<pipeline>#<stage>#<execution id>` decides,
+ * so a duplicated event, or the stage event after an action event of the same run, starts nothing
+ * more. The pipeline execution id rides in each execution's trigger (rollback needs it).
+ */
+export const startPipelineExperiments = async (event: PipelineEvent, deps: DeliveryDependencies): Promise<BusEntry[]> => {
+  const { store, clock } = deps;
+  const detail = event.detail;
+  if (detail.state !== STARTING_STATE) return [];
+  const action = event['detail-type'] === CodePipelineActionExecutionStateChange.detailType ? (detail as { action: string }).action : undefined;
+  const bound = await boundTemplates(store, { pipeline: detail.pipeline, stage: detail.stage, ...(action ? { action } : {}) });
+  if (bound.length === 0) return [];
+
+  const runId = `${detail.pipeline}#${detail.stage}#${detail['execution-id']}`;
+  const planned: PlannedExecution[] = bound.map(({ template }) => ({
+    executionId: randomUUID(),
+    experimentId: template.id,
+    templateVersion: template.version,
+  }));
+  let executions = planned;
+  const created = await store.putRecordOnce(RECORDS.pipelineRun, runId, {
+    eventId: event.id,
+    detailType: event['detail-type'],
+    ...(action ? { action } : {}),
+    executions: planned,
+    at: clock.now().toISOString(),
+  });
+  if (!created) {
+    const record = await store.getRecord<PipelineRunRecord>(RECORDS.pipelineRun, runId);
+    if (!record || record.eventId !== event.id) {
+      for (const e of record?.executions ?? []) {
+        if (await store.getExecution(e.executionId)) {
+          await store.journal(e.executionId, {
+            phase: PHASE,
+            action: event['detail-type'],
+            outcome: 'duplicate',
+            detail: { eventId: event.id, pipelineRun: runId, ...(action ? { pipelineAction: action } : {}) },
+          });
+        }
+      }
+      return [];
+    }
+    // The same event again after an attempt that stopped halfway: request the same executions
+    // (prepare creates each execution once, so nothing starts twice).
+    executions = record.executions;
+  }
+
+  const trigger: Trigger = {
+    type: 'pipeline',
+    reference: runId,
+    pipeline: {
+      name: detail.pipeline,
+      stage: detail.stage,
+      executionId: detail['execution-id'],
+      ...(action && (detail as { 'action-execution-id'?: string })['action-execution-id']
+        ? { actionExecutionId: (detail as { 'action-execution-id'?: string })['action-execution-id']! }
+        : {}),
+    },
+  };
+  const requestedAt = clock.now().toISOString();
+  return executions.map((e) =>
+    ExperimentRequested.entry({
+      executionId: e.executionId,
+      experimentId: e.experimentId,
+      templateVersion: e.templateVersion,
+      dryRun: false,
+      trigger,
+      requestedAt,
+    }),
+  );
+};

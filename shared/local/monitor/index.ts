@@ -1,0 +1,36 @@
+export {
+  LocalMonitor,
+  type LocalMonitorOptions,
+  type LocalMonitorSettings,
+  type MonitoredFleet,
+  type MonitorSnapshot,
+  type WindowFigures,
+} from './monitor';
+export {
+  ALARM_METRICS,
+  ALARM_STATE_CHANGE_DETAIL_TYPE,
+  ALARM_STATE_CHANGE_SOURCE,
+  AlarmEvaluator,
+  COMPARISONS,
+  DEFAULT_LOCAL_ALARMS,
+  LOCAL_METRIC_NAMESPACE,
+  alarmArn,
+  alarmDefinitionSchema,
+  breaches,
+  cloudWatchTimestamp,
+  datapoint,
+  describeEvaluation,
+  evaluateAlarm,
+  parseAlarmDefinitions,
+  type AlarmDefinition,
+  type AlarmEvaluatorOptions,
+  type AlarmMetric,
+  type AlarmState,
+  type AlarmStateChangeDetail,
+  type AlarmStateValue,
+  type Comparison,
+  type Datapoint,
+  type Evaluation,
+} from './alarms';
+export { MetricSeries, type HealthSample, type HostSample, type ProbeSample } from './series';
+export { percentile, summarizeHealth, summarizeHosts, summarizeProbes, type LatencyPercentiles, type MemberFigures, type ProbeSummary } from './statistics';

@@ -1,0 +1,160 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PHASES } from '../../shared/phases/definitions';
+import { tableDefinition } from '../../shared/store/table';
+import { REQUIRED_ENV_VARS } from '../../shared/aws/config';
+import { HOST_FAULT_TYPES } from '../../shared/aws/faults';
+import { packageStack, type CloudFormationTemplate } from '../support/package-stack';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+/** Fault APIs: the calls that change a target. None may have a `*` resource. */
+const FAULT_ACTIONS = [
+  'ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances',
+  'ssm:SendCommand', 'rds:FailoverDBCluster', 'rds:RebootDBInstance', 'fis:StartExperiment', 'fis:StopExperiment',
+];
+
+const statementsOf = (template: CloudFormationTemplate) =>
+  Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+    .flatMap(([role, r]) =>
+      ((r.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement.map((s) => ({ role, ...s }))),
+    );
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const logicalName = (functionName: string) => `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}LambdaFunction`;
+
+describe('the CloudFormation template of `serverless package` (offline)', () => {
+  let template: CloudFormationTemplate;
+  let dir: string;
+  beforeAll(() => {
+    ({ template, dir } = packageStack());
+  }, 240_000);
+
+  const resourcesOfType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  const rules = () => resourcesOfType('AWS::Events::Rule');
+
+  it('has one rule per phase function, with the patterns of the contracts it accepts', () => {
+    for (const phase of Object.values(PHASES)) {
+      const own = rules().filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes(logicalName(phase.name)));
+      expect(own).toHaveLength(1);
+      const pattern = own[0]![1].Properties!.EventPattern as { source: string[]; 'detail-type': string[] };
+      expect(new Set(pattern['detail-type'])).toEqual(new Set(phase.routes.map((r) => r.contract.detailType)));
+      expect(new Set(pattern.source)).toEqual(new Set(phase.routes.map((r) => r.contract.source)));
+    }
+  });
+
+  it('puts faultline rules on the custom bus and the alarm rule on the default bus', () => {
+    for (const [, rule] of rules()) {
+      const pattern = rule.Properties!.EventPattern as { source: string[] };
+      if (pattern.source.includes('faultline')) expect(rule.Properties!.EventBusName).toBeDefined();
+      if (pattern.source.includes('aws.cloudwatch')) expect(rule.Properties!.EventBusName).toBeUndefined();
+    }
+  });
+
+  it('gives every rule target a retry policy and a dead-letter queue that EventBridge may write to', () => {
+    const policies = resourcesOfType('AWS::SQS::QueuePolicy');
+    for (const [name, rule] of rules()) {
+      for (const target of rule.Properties!.Targets as { RetryPolicy?: unknown; DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } } }[]) {
+        expect({ name, retry: target.RetryPolicy }).toEqual({ name, retry: expect.objectContaining({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }) });
+        const queue = target.DeadLetterConfig?.Arn['Fn::GetAtt'][0];
+        expect(queue && template.Resources[queue]?.Type).toBe('AWS::SQS::Queue');
+        const policy = policies.find(([, p]) => JSON.stringify(p.Properties!.Queues).includes(queue!));
+        expect(policy).toBeDefined();
+        const statement = policy![1].Properties!.PolicyDocument.Statement[0] as Statement & { Principal: { Service: string } };
+        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
+        const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties!.Dimensions).includes(queue!));
+        expect(alarms).toHaveLength(1);
+      }
+    }
+  });
+
+  it('keeps the inject rule short-lived: an old start must not inject', () => {
+    const inject = rules().find(([, r]) => JSON.stringify(r.Properties?.Targets).includes('InjectLambdaFunction'))![1];
+    expect(inject.Properties!.Targets[0].RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(120);
+  });
+
+  it('has no "*" action anywhere and no "*" resource on fault APIs', () => {
+    const statements = statementsOf(template);
+    expect(statements.length).toBeGreaterThan(20);
+    for (const s of statements) {
+      for (const action of actionsOf(s)) expect(action).not.toMatch(/\*/);
+      if (actionsOf(s).some((a) => FAULT_ACTIONS.includes(a))) {
+        expect({ role: s.role, resources: resourcesOf(s) }).not.toEqual({ role: s.role, resources: expect.arrayContaining(['*']) });
+      }
+    }
+  });
+
+  it('conditions every EC2 fault action and SendCommand on instances on the target tag', () => {
+    const faultStatements = statementsOf(template).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('ec2:') && FAULT_ACTIONS.includes(a)) ||
+      (actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':instance/')),
+    );
+    expect(faultStatements.length).toBeGreaterThanOrEqual(4);
+    for (const s of faultStatements) {
+      expect(s.Condition?.StringEquals).toEqual({ 'aws:ResourceTag/faultline:target': 'true' });
+    }
+  });
+
+  it('allows SendCommand only with the stack\'s own SSM documents, which it ships', () => {
+    const documentStatements = statementsOf(template).filter((s) => actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':document/'));
+    expect(documentStatements.length).toBeGreaterThan(0);
+    for (const s of documentStatements) expect(JSON.stringify(s.Resource)).toContain(':document/faultline-ci-*');
+    const documents = resourcesOfType('AWS::SSM::Document').map(([, d]) => d.Properties!.Name);
+    expect(documents.sort()).toEqual(HOST_FAULT_TYPES.map((f) => `faultline-ci-${f}`).sort());
+    for (const [, d] of resourcesOfType('AWS::SSM::Document')) expect(d.Properties!.Content).toMatchObject({ schemaVersion: '2.2' });
+  });
+
+  it('limits PutEvents to the bus and DynamoDB to the table and its index', () => {
+    for (const s of statementsOf(template)) {
+      if (actionsOf(s).includes('events:PutEvents')) expect(s.Resource).toEqual({ 'Fn::GetAtt': ['Bus', 'Arn'] });
+      if (actionsOf(s).some((a) => a.startsWith('dynamodb:'))) {
+        expect(JSON.stringify(s.Resource)).toMatch(/Table/);
+        expect(resourcesOf(s)).not.toContain('*');
+      }
+    }
+  });
+
+  it('has the bus and its policy: consumers may create rules, only this account puts events', () => {
+    expect(resourcesOfType('AWS::Events::EventBus')).toHaveLength(1);
+    const policies = resourcesOfType('AWS::Events::EventBusPolicy').map(([, p]) => p.Properties!.Statement as Statement & { Principal: unknown });
+    const put = policies.find((s) => actionsOf(s).includes('events:PutEvents'))!;
+    expect(JSON.stringify(put.Principal)).toContain(':root');
+    expect(JSON.stringify(put.Principal)).not.toContain('111122223333');
+    const rulesPolicy = policies.find((s) => actionsOf(s).includes('events:PutRule'))!;
+    expect(JSON.stringify(rulesPolicy)).toContain('111122223333');
+  });
+
+  it('declares the table as the embedded store creates it, with TTL', () => {
+    const [, table] = resourcesOfType('AWS::DynamoDB::Table')[0]! as [string, { Properties: Record<string, unknown> }];
+    const expected = tableDefinition('faultline-ci');
+    expect(table.Properties.KeySchema).toEqual(expected.KeySchema);
+    expect(table.Properties.AttributeDefinitions).toEqual(expected.AttributeDefinitions);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(expected.GlobalSecondaryIndexes);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+  });
+
+  it('has a Scheduler group and a role Scheduler assumes to put events on the bus', () => {
+    expect(resourcesOfType('AWS::Scheduler::ScheduleGroup')).toHaveLength(1);
+    const role = template.Resources.SchedulerRole!;
+    expect(JSON.stringify(role.Properties!.AssumeRolePolicyDocument)).toContain('scheduler.amazonaws.com');
+  });
+
+  it('gives each function its own role and every variable the configuration requires, and sets log retention', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    const roles = new Set(functions.map(([, f]) => JSON.stringify(f.Properties!.Role)));
+    expect(roles.size).toBe(functions.length);
+    for (const [, f] of functions) {
+      for (const name of REQUIRED_ENV_VARS) expect(Object.keys(f.Properties!.Environment.Variables)).toContain(name);
+      expect(f.Properties!.Runtime).toBe('nodejs22.x');
+    }
+    for (const [, g] of resourcesOfType('AWS::Logs::LogGroup')) expect(g.Properties!.RetentionInDays).toBe(30);
+  });
+
+  it('bundles each function separately, each within 100 KB zipped (the SDK is the runtime\'s)', () => {
+    const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));
+    expect(zips.length).toBe(resourcesOfType('AWS::Lambda::Function').length);
+    const over = zips.filter((zip) => statSync(join(dir, zip)).size > 100 * 1024);
+    expect(over).toEqual([]);
+  });
+});
