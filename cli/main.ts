@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { ExperimentRequested, SafetyViolated } from '../events';
 import { FAULT_ACTIVE_STATUSES, isFinal, type Execution } from '../shared/domain/execution';
 import { actionDurationMs, recoveryTimeoutMs, windowMs, type Template } from '../shared/domain/template';
@@ -10,6 +9,9 @@ import { FaultlineError, InvalidTemplateError } from '../shared/errors';
 import { newExecutionId } from '../shared/phases/prepare';
 import { resultDocument } from '../shared/phases/result';
 import type { BusEvent } from '../shared/ports';
+import { InvalidSuiteError } from '../shared/delivery/suite';
+import { resolveSuiteFile } from '../shared/delivery/suite-file';
+import { runGameDay } from '../shared/delivery/local';
 import { awsBackend, localBackend, stackNames, type Backend } from './backend';
 import { consoleOutput, journalLine, progressLine, table, type Output } from './display';
 
@@ -212,43 +214,63 @@ const summaryTable = (documents: readonly ResultDocument[]): string =>
     ]),
   );
 
-/** A suite file: a name and the templates it runs, in order (paths relative to the suite). */
-const readSuite = (path: string): { name: string; templates: string[] } => {
-  if (!existsSync(path)) throw new UsageError(`no suite at ${path}`);
-  const doc = parseYaml(readFileSync(path, 'utf8')) as { name?: unknown; templates?: unknown };
-  if (typeof doc?.name !== 'string' || !Array.isArray(doc.templates) || doc.templates.some((t) => typeof t !== 'string')) {
-    throw new UsageError(`${path}: a suite needs "name" and "templates" (a list of template paths)`);
-  }
-  return { name: doc.name, templates: (doc.templates as string[]).map((t) => resolve(dirname(path), t)) };
-};
-
+/**
+ * A game day on the embedded runtime: the suite file is checked (suite and every template) before
+ * anything starts, then the suite runs as its schedule would run it (GameDayDue, allowed hours and
+ * blackout windows, one run at a time, GameDayCompleted at the end).
+ */
 const gameDayCommand = async (path: string, options: { json: boolean; local: boolean }, out: Output): Promise<number> => {
-  const suite = readSuite(path);
-  const templates = suite.templates.map(readTemplate);
-  if (!options.local) throw new UsageError('game days against a deployed stack run on its schedule (see README "Wired into delivery"); use --local here');
+  if (!existsSync(path)) throw new UsageError(`no suite at ${path}`);
+  let suite;
+  try {
+    suite = resolveSuiteFile(path);
+  } catch (error) {
+    if (error instanceof InvalidSuiteError) throw new UsageError(`invalid suite ${path}: ${error.message}`);
+    throw error;
+  }
+  if (!options.local) throw new UsageError('game days of a deployed stack run on the schedules declared with it (README "Wired into delivery"); use --local to run one here');
   out.progress(`game day "${suite.name}": starting the local environment (demo fleet, monitor, embedded runtime)`);
   const backend = await localBackend();
+  const local = backend.local!;
   const documents: ResultDocument[] = [];
-  const reports = resolve('reports');
-  mkdirSync(reports, { recursive: true });
-  const runId = newExecutionId();
-  try {
-    const steady = await waitForSteady(backend, out);
-    if (!steady) throw new FaultlineError('the demo fleet did not reach its steady state');
-    for (const template of templates) {
-      out.progress(`\n== ${template.id}: ${template.description || template.hypothesis.statement}`);
-      const { document } = await runOne(template, backend, { dryRun: false, trigger: { type: 'gameday', gameDay: { suite: suite.name, runId } } }, out);
-      documents.push(document);
-      const file = join(reports, `${template.id}-${document.executionId}.json`);
-      writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
-      out.progress(`   journal written to ${join('reports', basename(file))}`);
-      await waitForSteady(backend, out);
+  const names = new Map<string, string>();
+  const startedAt = new Map<string, number>();
+  const unsubscribe = local.runtime.bus.subscribe((event) => {
+    const detail = event.detail as { executionId?: string; experimentId?: string };
+    if (!detail?.executionId || !detail.experimentId) return;
+    if (!startedAt.has(detail.executionId)) {
+      startedAt.set(detail.executionId, Date.now());
+      names.set(detail.executionId, detail.experimentId);
+      out.progress(`\n== ${detail.experimentId}`);
     }
+    const line = progressLine(event, startedAt.get(detail.executionId)!);
+    if (line) out.progress(line);
+  });
+  let summary;
+  try {
+    if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
+    summary = await runGameDay(local.runtime, path, { requestedBy: process.env.USER ?? 'cli' });
+    const reports = resolve('reports');
+    mkdirSync(reports, { recursive: true });
+    for (const e of summary.executions) {
+      const execution = await backend.store.getExecution(e.executionId);
+      if (!execution) continue;
+      const document = resultDocument(execution, await backend.store.listFaults(e.executionId), await backend.store.readJournal(e.executionId));
+      documents.push(document);
+      writeFileSync(join(reports, `${execution.experimentId}-${execution.executionId}.json`), `${JSON.stringify(document, null, 2)}\n`);
+    }
+    writeFileSync(join(reports, `gameday-${suite.name}-${summary.runId}.json`), `${JSON.stringify({ ...summary, results: documents }, null, 2)}\n`);
+    out.progress(`\njournals written to reports/ (one file per experiment, and gameday-${suite.name}-${summary.runId}.json)`);
   } finally {
+    unsubscribe();
     await backend.close();
   }
-  if (options.json) out.result(JSON.stringify({ suite: suite.name, runId, results: documents }, null, 2));
-  else out.progress(`\n${summaryTable(documents)}`);
+  if (summary.status === 'SKIPPED') {
+    out.error(`game day "${suite.name}" did not run: ${summary.reason ?? 'skipped'}`);
+    return EXIT.refused;
+  }
+  if (options.json) out.result(JSON.stringify({ ...summary, results: documents }, null, 2));
+  else out.progress(`\n${summaryTable(documents)}\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`);
   return EXIT.ok;
 };
 

@@ -1,3 +1,4 @@
+import { deliveryFunctions, localDeliveryExtras } from '../delivery/local';
 import { DemoFleet, type DemoFleetOptions } from './fleet';
 import { LocalFaultProviders, LocalTargetResolver } from './faults';
 import { LocalMonitor } from './monitor/monitor';
@@ -55,6 +56,7 @@ export class LocalEnvironment {
         alarms: monitor,
         health: monitor,
         tableName: LOCAL_TABLE_NAME,
+        functions: deliveryFunctions(localDeliveryExtras()),
         ...(options.port !== undefined ? { dynamoPort: options.port + 1 } : {}),
         ...(options.runtime ?? {}),
       });
