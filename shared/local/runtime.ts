@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ExperimentRequested } from '../../events';
 import type { Execution, Trigger } from '../domain/execution';
 import { isFinal } from '../domain/execution';
@@ -77,7 +78,32 @@ export class EmbeddedRuntime {
       const handler = createPhaseHandler(definition, deps, logger);
       bus.register(definition.name, (event) => handler(event, {} as never));
     }
-    return new EmbeddedRuntime(bus, timer, store, dynamo, deps, tableName);
+    const runtime = new EmbeddedRuntime(bus, timer, store, dynamo, deps, tableName);
+    for (const rule of rules) {
+      if (!rule.schedule) continue;
+      const { everyMs, ruleName } = rule.schedule;
+      const tick = setInterval(() => runtime.deliverAwsEvent(runtime.scheduledEvent(ruleName)), everyMs);
+      tick.unref();
+      runtime.ticks.push(tick);
+    }
+    return runtime;
+  }
+
+  private readonly ticks: NodeJS.Timeout[] = [];
+
+  /** The "Scheduled Event" EventBridge sends when a scheduled rule fires. */
+  scheduledEvent(ruleName: string): BusEvent {
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: this.bus.account,
+      time: this.deps.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.bus.region,
+      resources: [`arn:aws:events:${this.bus.region}:${this.bus.account}:rule/${ruleName}`],
+      detail: {},
+    };
   }
 
   /** Publishes ExperimentRequested for a template, as `faultline run` does; returns the execution id. */
@@ -123,6 +149,7 @@ export class EmbeddedRuntime {
   }
 
   async stop(): Promise<void> {
+    for (const tick of this.ticks) clearInterval(tick);
     this.timer.stop();
     this.bus.stop();
     await this.bus.idle();

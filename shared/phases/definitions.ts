@@ -11,6 +11,7 @@ import {
   RecoveryConfirmed,
   RecoveryTimedOut,
   SafetyViolated,
+  ScheduledEvent,
 } from '../../events';
 import type { PhaseDefinition } from '../runtime/phase-handler';
 import { guard } from './guard';
@@ -19,10 +20,11 @@ import { completeObservation, startObservation } from './observe';
 import { prepare } from './prepare';
 import { beginRecovery, continueRecovery } from './recover';
 import { revertAfterInjectionFailure, revertForSafety, revertPlanned } from './revert';
+import { sweep } from './sweep';
 import { validate } from './validate';
 
 /**
- * The seven phase functions: which events each accepts and the domain function for each. The
+ * The seven phase functions and the sweeper behind them: which events each accepts and the domain function for each. The
  * `eventBridge` rules in serverless.yml select the same events (a test checks that they agree).
  */
 export const PHASES = {
@@ -58,6 +60,7 @@ export const PHASES = {
       { contract: RecoveryTimedOut, run: validate },
     ],
   },
+  sweeper: { name: 'sweeper', routes: [{ contract: ScheduledEvent, run: sweep }] },
 } satisfies Record<string, PhaseDefinition>;
 
 export type PhaseName = keyof typeof PHASES;

@@ -22,6 +22,8 @@ export interface PhaseSettings {
   eventLockMs: number;
   /** How long processed-event records are kept. */
   eventRetentionMs: number;
+  /** An execution that has not moved for this long (past its deadlines) is moved on by the sweeper. */
+  stuckAfterMs: number;
 }
 
 export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSettings => ({
@@ -30,6 +32,7 @@ export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSe
   injectWithinMs: 60_000,
   eventLockMs: 60_000,
   eventRetentionMs: 7 * 24 * 3_600_000,
+  stuckAfterMs: 15 * 60_000,
   ...overrides,
 });
 

@@ -38,6 +38,10 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     for (const phase of Object.values(PHASES)) {
       const own = rules().filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes(logicalName(phase.name)));
       expect(own).toHaveLength(1);
+      if (phase.routes.some((r) => r.contract.detailType === 'Scheduled Event')) {
+        expect(own[0]![1].Properties!.ScheduleExpression).toBe('rate(5 minutes)');
+        continue;
+      }
       const pattern = own[0]![1].Properties!.EventPattern as { source: string[]; 'detail-type': string[] };
       expect(new Set(pattern['detail-type'])).toEqual(new Set(phase.routes.map((r) => r.contract.detailType)));
       expect(new Set(pattern.source)).toEqual(new Set(phase.routes.map((r) => r.contract.source)));
@@ -46,6 +50,7 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
 
   it('puts faultline rules on the custom bus and the alarm rule on the default bus', () => {
     for (const [, rule] of rules()) {
+      if (!rule.Properties!.EventPattern) continue;
       const pattern = rule.Properties!.EventPattern as { source: string[] };
       if (pattern.source.includes('faultline')) expect(rule.Properties!.EventBusName).toBeDefined();
       if (pattern.source.includes('aws.cloudwatch')) expect(rule.Properties!.EventBusName).toBeUndefined();
