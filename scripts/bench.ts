@@ -2,7 +2,7 @@
  * Benchmarks of the embedded runtime: the real handlers, bus and dynalite store, with in-memory
  * fault adapters so that the figures are those of the flow itself. Prints figures; asserts nothing.
  *
- *   npm run bench [-- --experiments 60 --concurrency 6 --trips 20]
+ *   npm run bench [-- --experiments 60 --concurrency 6 --trips 20 --fleet-trips 8]
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +13,7 @@ import type { ResolvedTarget } from '../shared/domain/execution';
 import type { TargetSpec, TemplateInput } from '../shared/domain/template';
 import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics } from '../shared/local/in-memory';
 import { EmbeddedRuntime } from '../shared/local/runtime';
+import { LocalEnvironment } from '../shared/local/environment';
 import type { BusEvent, TargetResolver } from '../shared/ports';
 
 /** Fresh target ids per experiment, so that concurrent experiments do not contend for leases. */
@@ -44,8 +45,14 @@ const percentile = (values: number[], p: number) => {
 const main = async () => {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { experiments: { type: 'string', default: '60' }, concurrency: { type: 'string', default: '6' }, trips: { type: 'string', default: '20' } },
+    options: {
+      experiments: { type: 'string', default: '60' },
+      concurrency: { type: 'string', default: '6' },
+      trips: { type: 'string', default: '20' },
+      'fleet-trips': { type: 'string', default: '8' },
+    },
   });
+  const fleetTrips = Number(values['fleet-trips']);
   const experiments = Number(values.experiments);
   const concurrency = Number(values.concurrency);
   const trips = Number(values.trips);
@@ -128,6 +135,52 @@ const main = async () => {
   } finally {
     await runtime.stop();
   }
+  if (fleetTrips > 0) await fleetAlarmTrips(fleetTrips);
+};
+
+/**
+ * The same trip on the local environment: real replica processes, the local fault provider and
+ * the monitor. Timed from the alarm event until no replica reports an active fault.
+ */
+const fleetAlarmTrips = async (trips: number) => {
+  const local = await LocalEnvironment.start();
+  const latencies: number[] = [];
+  try {
+    const latency: TemplateInput = {
+      ...template('PT60S', 'PT90S'),
+      id: 'bench-fleet',
+      actions: { slow: { fault: 'network-latency', target: 'web', parameters: { delayMs: 200 }, duration: 'PT90S' } },
+      stopConditions: [{ alarm: 'faultline-local-p95-latency' }],
+      recovery: { timeout: 'PT30S', checkEvery: 'PT0.5S' },
+    };
+    for (let i = 0; i < trips; i++) {
+      for (let waited = 0; !(await local.monitor.steady(undefined as never, [])).steady; waited++) {
+        if (waited > 600) throw new Error('fleet never steady');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const id = await local.runtime.requestExperiment(latency);
+      for (let waited = 0; (await local.runtime.store.getExecution(id))?.status !== 'OBSERVING'; waited++) {
+        if (waited > 2000) throw new Error('never observing');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const alarm: BusEvent = {
+        version: '0', id: randomUUID(), 'detail-type': CloudWatchAlarmStateChange.detailType, source: 'aws.cloudwatch',
+        account: local.runtime.bus.account, time: new Date().toISOString(), region: local.runtime.bus.region, resources: [],
+        detail: { alarmName: 'faultline-local-p95-latency', state: { value: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() }, previousState: { value: 'OK', reason: 'bench', timestamp: new Date().toISOString() } },
+      };
+      const t0 = performance.now();
+      local.runtime.deliverAwsEvent(alarm);
+      const active = async () => Object.values(await local.fleet.activeFaults()).some((faults) => faults.length > 0);
+      while (await active()) await new Promise((r) => setTimeout(r, 2));
+      latencies.push(performance.now() - t0);
+      await local.runtime.waitForFinal(id, 60_000);
+    }
+  } finally {
+    await local.stop();
+  }
+  process.stdout.write(
+    `${`alarm event -> faults reverted on the fleet (${trips} trips)`.padEnd(44)} median ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms (real replicas, local fault provider)\n`,
+  );
 };
 
 main().then(
