@@ -21,7 +21,7 @@ const newestSource = (dirs) => {
       else if (item.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
     }
   };
-  for (const dir of dirs) if (fs.existsSync(dir)) walk(path.join(root, dir));
+  for (const dir of dirs) if (fs.existsSync(path.join(root, dir))) walk(path.join(root, dir));
   return newest;
 };
 

@@ -17,6 +17,8 @@ export interface Backend {
 
 export interface StackNames {
   stage: string;
+  /** The environment experiments run in (the stack's FAULTLINE_ENVIRONMENT); the stage by default. */
+  environment: string;
   bus: string;
   table: string;
 }
@@ -25,10 +27,11 @@ export interface StackNames {
  * Names of a deployed stack: `--stage` (or FAULTLINE_STAGE, default `dev`) gives
  * `faultline-<stage>` for the bus and the table, as serverless.yml names them.
  */
-export const stackNames = (options: { stage?: string; bus?: string; table?: string }): StackNames => {
+export const stackNames = (options: { stage?: string; environment?: string; bus?: string; table?: string }): StackNames => {
   const stage = options.stage ?? process.env.FAULTLINE_STAGE ?? 'dev';
   return {
     stage,
+    environment: options.environment ?? process.env.FAULTLINE_ENVIRONMENT ?? stage,
     bus: options.bus ?? process.env.FAULTLINE_EVENT_BUS ?? `faultline-${stage}`,
     table: options.table ?? process.env.FAULTLINE_TABLE ?? `faultline-${stage}`,
   };
@@ -43,7 +46,7 @@ export const awsBackend = (names: StackNames): Backend => {
   const events = new EventBridgeClient({});
   return {
     kind: 'aws',
-    environment: names.stage,
+    environment: names.environment,
     store: new ExecutionStore(dynamo, names.table),
     publisher: new EventBridgePublisher(events, { eventBusName: names.bus }),
     close: async () => {

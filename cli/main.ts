@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExperimentRequested, SafetyViolated } from '../events';
-import { FAULT_ACTIVE_STATUSES, isFinal, type Execution } from '../shared/domain/execution';
+import { isFinal, STATUSES, type Execution } from '../shared/domain/execution';
 import { actionDurationMs, recoveryTimeoutMs, windowMs, type Template } from '../shared/domain/template';
 import { parseTemplateText } from '../shared/domain/template-text';
 import { FaultlineError, InvalidTemplateError } from '../shared/errors';
@@ -19,7 +19,7 @@ const USAGE = `faultline: resiliency experiments as data
 
 usage:
   faultline validate <template>
-  faultline run <template> [--local] [--dry-run] [--json] [--stage S]
+  faultline run <template> [--local] [--dry-run] [--json] [--stage S] [--environment E]
   faultline gameday <suite> [--local] [--json]
   faultline local [--port 4010]
   faultline status <executionId> [--json] [--stage S]
@@ -29,9 +29,10 @@ usage:
 
 Without --local, commands act on a deployed stack through the AWS SDK's standard configuration
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_DYNAMODB, ...); the stack's
-bus and table are faultline-<stage> (--stage, or FAULTLINE_STAGE, default dev).
+bus and table are faultline-<stage> (--stage, or FAULTLINE_STAGE, default dev); the environment
+experiments run in is the stage unless --environment (or FAULTLINE_ENVIRONMENT) says otherwise.
 
-exit codes: 0 done (run: verdict PASSED, or a dry run), 1 bad input or refused to start,
+exit codes: 0 done (run: verdict PASSED, or a dry run), 1 bad input, refused to start or REJECTED,
 2 internal error, 3 verdict FAILED, 4 verdict INCONCLUSIVE`;
 
 /** Bad input or a refusal to start: exit code 1, nothing started. */
@@ -49,6 +50,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       json: { type: 'boolean', default: false },
       port: { type: 'string', default: '4010' },
       stage: { type: 'string' },
+      environment: { type: 'string' },
       reason: { type: 'string', default: 'halted by an operator' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -63,7 +65,11 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       case 'validate':
         return validateCommand(required(arg, 'template'), out);
       case 'run':
-        return await runCommand(required(arg, 'template'), { local: values.local, dryRun: values['dry-run'], json: values.json, stage: values.stage }, out);
+        return await runCommand(
+          required(arg, 'template'),
+          { local: values.local, dryRun: values['dry-run'], json: values.json, stage: values.stage, environment: values.environment },
+          out,
+        );
       case 'gameday':
         return await gameDayCommand(required(arg, 'suite'), { json: values.json, local: values.local }, out);
       case 'local':
@@ -180,15 +186,22 @@ const waitForFinal = async (backend: Backend, executionId: string, timeoutMs: nu
 };
 
 const exitFor = (execution: Execution): number => {
+  if (execution.status === 'REJECTED') return EXIT.refused;
   if (execution.dryRun && execution.status === 'COMPLETED') return EXIT.ok;
   if (execution.verdict === 'PASSED') return EXIT.ok;
   if (execution.verdict === 'FAILED') return EXIT.failed;
   return EXIT.inconclusive;
 };
 
-const runCommand = async (path: string, options: { local: boolean; dryRun: boolean; json: boolean; stage?: string | undefined }, out: Output): Promise<number> => {
+const runCommand = async (
+  path: string,
+  options: { local: boolean; dryRun: boolean; json: boolean; stage?: string | undefined; environment?: string | undefined },
+  out: Output,
+): Promise<number> => {
   const template = readTemplate(path);
-  const backend = options.local ? await localBackend() : awsBackend(stackNames({ ...(options.stage ? { stage: options.stage } : {}) }));
+  const backend = options.local
+    ? await localBackend()
+    : awsBackend(stackNames({ ...(options.stage ? { stage: options.stage } : {}), ...(options.environment ? { environment: options.environment } : {}) }));
   try {
     const { execution, document } = await runOne(template, backend, { dryRun: options.dryRun }, out);
     if (options.json) out.result(JSON.stringify(document, null, 2));
@@ -363,7 +376,7 @@ const haltCommand = async (reason: string, stage: string | undefined, out: Outpu
   try {
     await backend.store.halt(reason, process.env.USER ?? 'cli');
     const running: Execution[] = [];
-    for (const status of ['REQUESTED', 'PREPARING', ...FAULT_ACTIVE_STATUSES, 'RECOVERING', 'VALIDATING'] as const) {
+    for (const status of STATUSES.filter((st) => !isFinal(st))) {
       running.push(...(await backend.store.executionsInStatus(status)));
     }
     if (running.length) {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CloudWatchAlarmStateChange } from '../events';
 import type { ResolvedTarget } from '../shared/domain/execution';
 import type { TargetSpec, TemplateInput } from '../shared/domain/template';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics } from '../shared/local/in-memory';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics } from '../test/support/in-memory';
 import { EmbeddedRuntime } from '../shared/local/runtime';
 import { LocalEnvironment } from '../shared/local/environment';
 import type { BusEvent, TargetResolver } from '../shared/ports';

@@ -26,13 +26,23 @@ interface PipelineRunRecord {
   executions: PlannedExecution[];
 }
 
+/**
+ * The key that starts a pipeline run's experiments once: `<pipeline>#<stage>#STAGE#<execution id>`
+ * for the stage's own event, `<pipeline>#<stage>#action:<action>#<execution id>` for an action's
+ * (CodePipeline names have no `#` or `:`, so the two never meet).
+ */
+export const runKey = (run: { pipeline: string; stage: string; action?: string; executionId: string }): string =>
+  `${run.pipeline}#${run.stage}#${run.action ? `action:${run.action}` : 'STAGE'}#${run.executionId}`;
+
 type PipelineEvent = EventOf<typeof CodePipelineStageExecutionStateChange> | EventOf<typeof CodePipelineActionExecutionStateChange>;
 
 /**
  * A stage (or action) of a pipeline SUCCEEDED → ExperimentRequested for each template bound to it,
- * once per pipeline execution: a conditional put on `<pipeline>#<stage>#<execution id>` decides,
- * so a duplicated event, or the stage event after an action event of the same run, starts nothing
- * more. The pipeline execution id rides in each execution's trigger (rollback needs it).
+ * once per pipeline execution: a conditional put on the run key (`runKey`) decides, so a duplicated
+ * event, or the same stage (or action) of the run announced again, starts nothing more. Stage and
+ * action events of one run have keys of their own: the templates bound to the whole stage and those
+ * bound to one of its actions each start once. The pipeline execution id rides in each execution's
+ * trigger (rollback needs it).
  */
 export const startPipelineExperiments = async (event: PipelineEvent, deps: DeliveryDependencies): Promise<BusEntry[]> => {
   const { store, clock } = deps;
@@ -42,7 +52,8 @@ export const startPipelineExperiments = async (event: PipelineEvent, deps: Deliv
   const bound = await boundTemplates(store, { pipeline: detail.pipeline, stage: detail.stage, ...(action ? { action } : {}) });
   if (bound.length === 0) return [];
 
-  const runId = `${detail.pipeline}#${detail.stage}#${detail['execution-id']}`;
+  const pipelineRun = `${detail.pipeline}#${detail.stage}#${detail['execution-id']}`;
+  const runId = runKey({ pipeline: detail.pipeline, stage: detail.stage, executionId: detail['execution-id'], ...(action ? { action } : {}) });
   const planned: PlannedExecution[] = bound.map(({ template }) => ({
     executionId: randomUUID(),
     experimentId: template.id,
@@ -78,7 +89,7 @@ export const startPipelineExperiments = async (event: PipelineEvent, deps: Deliv
 
   const trigger: Trigger = {
     type: 'pipeline',
-    reference: runId,
+    reference: pipelineRun,
     pipeline: {
       name: detail.pipeline,
       stage: detail.stage,

@@ -13,5 +13,3 @@ export const parseDurationMs = (value: string): number | undefined => {
     Number(d ?? 0) * 86_400_000 + Number(h ?? 0) * 3_600_000 + Number(m ?? 0) * 60_000 + Math.round(Number(s ?? 0) * 1000)
   );
 };
-
-export const isDuration = (value: string): boolean => parseDurationMs(value) !== undefined;

@@ -121,6 +121,8 @@ export interface FaultRecord {
   target: ResolvedTarget;
   parameters: Record<string, unknown>;
   state: FaultState;
+  /** The event whose processing recorded it: only that attempt (or its retry) injects it. */
+  owner?: string;
   /** Provider's handle for the revert (a command id, a fault id). */
   handle?: Record<string, string>;
   armedAt: string;

@@ -15,7 +15,8 @@ const duration = z.string().refine((v) => parseDurationMs(v) !== undefined && pa
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-" only, at most 64');
 
-export const SELECTION_MODE = /^(ALL|COUNT\((\d+)\)|PERCENT\((\d+)\))$/;
+/** COUNT(n) with n ≥ 1 and PERCENT(p) with 1 ≤ p ≤ 100: a selection that can select nothing is refused. */
+export const SELECTION_MODE = /^(ALL|COUNT\(([1-9]\d*)\)|PERCENT\(([1-9]\d?|100)\))$/;
 
 export const RESOURCE_TYPES = {
   aws: ['aws:ec2:instance', 'aws:rds:cluster', 'aws:rds:db', 'aws:fis:experiment-template'],
@@ -132,10 +133,13 @@ const crossProblems = (raw: unknown): Problem[] => {
       }
     }
     const ms = durationOf(a.duration);
-    if (ms !== undefined && windowMs !== undefined && ms < windowMs) {
+    // The revert deadline counts from the start of injection, the window from its end: leave room
+    // for injecting, measuring and reverting, or the deadline would stop every run.
+    const margin = windowMs === undefined ? 0 : Math.min(windowMs, 5_000);
+    if (ms !== undefined && windowMs !== undefined && ms < windowMs + margin) {
       problems.push({
         path: `${at}.duration`,
-        message: `shorter than observation.window: the fault would end before observation does`,
+        message: `must exceed observation.window by at least ${margin / 1000}s (the revert deadline would end the observation)`,
       });
     }
   }
@@ -174,11 +178,11 @@ const pathOf = (path: readonly PropertyKey[]): string => path.map(String).join('
 /** Every problem of a candidate template, each with its path; empty when the template is valid. */
 export const templateProblems = (candidate: unknown): Problem[] => {
   const result = templateSchema.safeParse(candidate);
-  const schemaProblems = result.success
-    ? []
-    : result.error.issues.map((issue) => ({ path: pathOf(issue.path), message: describeIssue(issue) }));
-  return [...schemaProblems, ...crossProblems(candidate)];
+  return [...(result.success ? [] : schemaProblemsOf(result.error)), ...crossProblems(candidate)];
 };
+
+const schemaProblemsOf = (error: z.ZodError): Problem[] =>
+  error.issues.map((issue) => ({ path: pathOf(issue.path), message: describeIssue(issue) }));
 
 const describeIssue = (issue: z.core.$ZodIssue): string => {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -188,8 +192,8 @@ const describeIssue = (issue: z.core.$ZodIssue): string => {
 
 /** Validates a template before anything runs: throws InvalidTemplateError listing every problem. */
 export const parseTemplate = (candidate: unknown): Template => {
-  const problems = templateProblems(candidate);
   const result = templateSchema.safeParse(candidate);
+  const problems = [...(result.success ? [] : schemaProblemsOf(result.error)), ...crossProblems(candidate)];
   if (result.success && problems.length === 0) {
     // Fill each action's parameter defaults so that executions record what really ran.
     for (const a of Object.values(result.data.actions)) {

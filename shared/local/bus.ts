@@ -15,7 +15,7 @@ export interface LocalBusOptions {
   rules: readonly FunctionRule[];
   account?: string;
   region?: string;
-  /** Retries of a failed delivery before it is dead-lettered (EventBridge retries too). */
+  /** Backoff of the retries of a failed delivery (at most the rule's maximumRetryAttempts), then it is dead-lettered. */
   retryDelaysMs?: readonly number[];
   onDeadLetter?: (letter: DeadLetter) => void;
 }
@@ -99,18 +99,27 @@ export class LocalBus implements EventPublisher {
 
   private route(event: BusEvent, bus: BusName): void {
     if (this.stopped) return;
-    for (const listener of this.listeners) listener(event, bus);
+    for (const listener of this.listeners) {
+      try {
+        listener(event, bus);
+      } catch {
+        // A listener only watches; it must never fail the publisher or stop the routing.
+      }
+    }
     for (const rule of this.options.rules) {
       if (rule.bus !== bus || !matchesPattern(rule.pattern, event)) continue;
       const invoke = this.functions.get(rule.functionName);
       if (!invoke) continue;
-      const delivery = this.deliverWithRetries(rule.functionName, invoke, event).finally(() => this.inFlight.delete(delivery));
+      const delivery = this.deliverWithRetries(rule, invoke, event).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }
   }
 
-  private async deliverWithRetries(functionName: string, invoke: Invoke, event: BusEvent): Promise<void> {
-    const delays = this.options.retryDelaysMs ?? [50, 200];
+  private async deliverWithRetries(rule: FunctionRule, invoke: Invoke, event: BusEvent): Promise<void> {
+    const { functionName } = rule;
+    // As many retries as the rule's retry policy allows, on a short local backoff.
+    const backoff = this.options.retryDelaysMs ?? [50, 200, 500, 1000];
+    const delays = backoff.slice(0, rule.maximumRetryAttempts ?? backoff.length);
     // Asynchronous, as EventBridge invokes a function: never inside the publisher's call.
     await new Promise((resolve) => setImmediate(resolve));
     for (let attempt = 0; ; attempt++) {

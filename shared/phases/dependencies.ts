@@ -30,7 +30,8 @@ export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSe
   environment: 'local',
   account: '000000000000',
   injectWithinMs: 60_000,
-  eventLockMs: 60_000,
+  // Longer than the longest function timeout (300 s): a live attempt is never taken for a crashed one.
+  eventLockMs: 360_000,
   eventRetentionMs: 7 * 24 * 3_600_000,
   stuckAfterMs: 15 * 60_000,
   ...overrides,

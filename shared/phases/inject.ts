@@ -1,7 +1,8 @@
-import { FaultInjected, InjectionFailed, SafetyViolated, type EventOf, type ExperimentStarted } from '../../events';
+import { FaultInjected, InjectionFailed, RollbackFailed, SafetyViolated, type EventOf, type ExperimentStarted } from '../../events';
 import type { Execution, FaultRecord } from '../domain/execution';
 import type { FaultType } from '../domain/faults';
 import { actionDurationMs, windowMs } from '../domain/template';
+import { FaultlineError } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { finish, timerNames } from './finish';
@@ -9,10 +10,14 @@ import { faultSummaries } from './result';
 
 const PHASE = 'inject';
 
+/** Another attempt is injecting this fault right now; this one is retried later. */
+export class InjectionInProgressError extends FaultlineError {}
+
 /**
  * ExperimentStarted → FaultInjected. The revert deadline is armed before the first fault is
  * injected (invariant 1); each fault is recorded before it is injected, so that revert can find
- * it whatever happens next.
+ * it whatever happens next; the status is read again before each fault, so that a stop during
+ * injection injects nothing more.
  */
 export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
@@ -24,9 +29,17 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   }
   const template = execution.template;
   const now = clock.now();
+  const { experimentId } = execution;
+
+  // An earlier attempt of this event may have injected some faults before it failed: those are
+  // reverted, whatever stops this attempt.
+  const earlier = (await store.listFaults(executionId)).filter((f) => f.state !== 'REVERTED');
 
   if (now.getTime() > Date.parse(event.detail.injectBy)) {
     await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'stale', detail: { injectBy: event.detail.injectBy, at: now.toISOString() } });
+    if (earlier.length) {
+      return [InjectionFailed.entry({ executionId, experimentId, action: earlier[0]!.action, error: `the start event was retried after its injection deadline ${event.detail.injectBy}` })];
+    }
     const done = await finish(deps, executionId, ['INJECTING'], 'FAILED', {
       verdict: 'INCONCLUSIVE',
       failure: 'stale start',
@@ -38,6 +51,9 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   const halt = await store.haltState();
   if (halt) {
     await store.journal(executionId, { phase: PHASE, action: 'halt', outcome: 'skipped', detail: { reason: halt.reason } });
+    if (earlier.length) {
+      return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message: `halted: ${halt.reason}`, at: now.toISOString() })];
+    }
     const done = await finish(deps, executionId, ['INJECTING'], 'ABORTED', {
       verdict: 'FAILED',
       safety: { violated: true, reason: `halted: ${halt.reason}`, source: 'halt', at: now.toISOString() },
@@ -53,7 +69,7 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
     at: revertDeadline,
     entry: SafetyViolated.entry({
       executionId,
-      experimentId: execution.experimentId,
+      experimentId,
       reason: 'deadline',
       message: `revert deadline ${revertDeadline.toISOString()} reached`,
       at: revertDeadline.toISOString(),
@@ -64,6 +80,10 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   const injected: FaultRecord[] = [];
   for (const [action, spec] of actions) {
     for (const target of (execution.targets ?? []).filter((t) => t.name === spec.target)) {
+      if ((await store.getExecution(executionId))?.status !== 'INJECTING') {
+        // Stopped meanwhile (an alarm, an abort): inject nothing more, undo what this attempt did.
+        return revertOwn(deps, execution, injected);
+      }
       const record: FaultRecord = {
         executionId,
         action,
@@ -71,14 +91,18 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
         target,
         parameters: spec.parameters,
         state: 'ARMED',
+        owner: event.id,
         armedAt: clock.now().toISOString(),
         expiresAt: new Date(now.getTime() + actionDurationMs(spec)).toISOString(),
       };
       if (!(await store.recordFault(record))) {
         const existing = (await store.listFaults(executionId)).find((f) => f.action === action && f.target.key === target.key);
-        if (existing?.state === 'INJECTED') {
-          injected.push(existing);
+        if (existing?.state === 'INJECTED' || existing?.state === 'REVERTED') {
+          if (existing.state === 'INJECTED') injected.push(existing);
           continue;
+        }
+        if (existing?.state === 'ARMED' && existing.owner !== event.id) {
+          throw new InjectionInProgressError(`${action} on ${target.key} is being injected by another attempt (${existing.owner ?? 'unknown'})`);
         }
       }
       try {
@@ -100,7 +124,7 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
         const message = (error as Error).message;
         await store.updateFault(record, ['ARMED'], 'FAILED', { error: message });
         await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'failed', detail: { target: target.key }, error: message });
-        return [InjectionFailed.entry({ executionId, experimentId: execution.experimentId, action, targetKey: target.key, error: message })];
+        return [InjectionFailed.entry({ executionId, experimentId, action, targetKey: target.key, error: message })];
       }
     }
   }
@@ -114,13 +138,12 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   });
   if (!observing) {
     // Stopped while injecting: what this attempt injected may have landed after revert ran.
-    await revertOwn(deps, execution, injected);
-    return [];
+    return revertOwn(deps, execution, injected);
   }
   return [
     FaultInjected.entry({
       executionId,
-      experimentId: execution.experimentId,
+      experimentId,
       faults: faultSummaries(injected),
       revertDeadline: revertDeadline.toISOString(),
       observationEndsAt: observationEndsAt.toISOString(),
@@ -128,16 +151,23 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   ];
 };
 
-const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected: readonly FaultRecord[]): Promise<void> => {
+/**
+ * Reverts the faults this attempt injected after the execution was stopped. A fault that cannot be
+ * undone is announced (RollbackFailed), never swallowed: a human is needed.
+ */
+const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected: readonly FaultRecord[]): Promise<BusEntry[]> => {
+  const failures: { action: string; targetKey: string; error: string }[] = [];
   for (const fault of injected) {
     try {
       await deps.faults.forFault(fault.target.provider, fault.faultType).revert(fault);
       await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERTED', { revertedAt: deps.clock.now().toISOString() });
       await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action} (stopped while injecting)`, outcome: 'ok', detail: { target: fault.target.key } });
     } catch (error) {
-      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERT_FAILED', { error: (error as Error).message });
-      await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', error: (error as Error).message });
-      throw error;
+      const message = (error as Error).message;
+      failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
+      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERT_FAILED', { error: message });
+      await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', error: message });
     }
   }
+  return failures.length ? [RollbackFailed.entry({ executionId: execution.executionId, experimentId: execution.experimentId, faults: failures })] : [];
 };

@@ -1,4 +1,4 @@
-import { ObservationCompleted, ObservationWindowElapsed, type EventOf, type FaultInjected } from '../../events';
+import { ObservationCompleted, ObservationWindowElapsed, SafetyViolated, type EventOf, type FaultInjected } from '../../events';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { timerNames } from './finish';
@@ -27,20 +27,48 @@ export const startObservation = async (event: EventOf<typeof FaultInjected>, dep
   return [];
 };
 
-/** ObservationWindowElapsed → figures of the window recorded → ObservationCompleted. */
+/**
+ * ObservationWindowElapsed → figures of the window recorded → ObservationCompleted. The window is
+ * the execution's own (an event cannot shorten it), and the stop-condition alarms are read once
+ * more at its end: one in ALARM (or unreadable) stops the experiment instead of passing it on.
+ */
 export const completeObservation = async (
   event: EventOf<typeof ObservationWindowElapsed>,
   deps: PhaseDependencies,
 ): Promise<BusEntry[]> => {
-  const { executionId, windowStart, windowEnd } = event.detail;
+  const { executionId } = event.detail;
   const execution = await deps.store.getExecution(executionId);
-  if (!execution || execution.status !== 'OBSERVING' || !execution.template) {
+  const now = deps.clock.now();
+  if (!execution || execution.status !== 'OBSERVING' || !execution.template || !execution.injectedAt || !execution.observationEndsAt) {
     if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { status: execution.status } });
     return [];
   }
+  // Timers may fire a little early (Scheduler's granularity is a second); earlier is refused.
+  if (now.getTime() < Date.parse(execution.observationEndsAt) - 1000) {
+    await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { early: true, windowEnd: execution.observationEndsAt } });
+    return [];
+  }
+  const stopAlarms = execution.template.stopConditions.map((s) => s.alarm);
+  if (stopAlarms.length) {
+    const firing = await deps.alarms.inAlarm(stopAlarms).then(
+      (state) => state.inAlarm,
+      (error: unknown) => [`(stop-condition alarms unreadable: ${(error as Error).message})`],
+    );
+    if (firing.length) {
+      return [
+        SafetyViolated.entry({
+          executionId,
+          experimentId: execution.experimentId,
+          reason: 'alarm',
+          message: `stop-condition alarm ${firing.join(', ')} in ALARM at the end of observation`,
+          at: now.toISOString(),
+        }),
+      ];
+    }
+  }
   let metrics = {};
   try {
-    metrics = await deps.metrics.measure(execution.template, { from: new Date(windowStart), to: new Date(windowEnd) });
+    metrics = await deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: new Date(execution.observationEndsAt) });
   } catch (error) {
     // A missing measurement makes the verdict INCONCLUSIVE later; it must not keep the fault active.
     await deps.store.journal(executionId, { phase: PHASE, action: 'measure', outcome: 'failed', error: (error as Error).message });

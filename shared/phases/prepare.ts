@@ -67,7 +67,11 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   const targets: ResolvedTarget[] = [];
   let baseline: Execution['baseline'];
 
+  const stopAlarms = template?.stopConditions.map((s) => s.alarm) ?? [];
   if (template && reasons.length === 0) {
+    // Watch the alarms before reading their state: CloudWatch only announces changes, so one that
+    // fires between the check and the watch would otherwise never be seen.
+    await store.watchAlarms(execution.executionId, stopAlarms);
     reasons.push(...(await preflight(template, execution, deps, targets)));
     if (template && reasons.length === 0) {
       const leaseUntil = new Date(
@@ -91,6 +95,7 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
 
   const release = async () => {
     for (const t of leased) await store.releaseLease(t.key, execution.executionId);
+    await store.unwatchAlarms(execution.executionId, stopAlarms);
   };
 
   if (reasons.length > 0) {
@@ -130,8 +135,6 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
     return done ? [completedEntry(done, [])] : [];
   }
 
-  const stopAlarms = template!.stopConditions.map((s) => s.alarm);
-  await store.watchAlarms(execution.executionId, stopAlarms);
   const started = await store.transition(execution.executionId, {
     from: ['PREPARING'],
     to: 'INJECTING',
@@ -140,7 +143,6 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   if (!started) {
     // Stopped while preparing (an abort or halt won the race): give the targets back.
     await release();
-    await store.unwatchAlarms(execution.executionId, stopAlarms);
     return [];
   }
   await store.journal(execution.executionId, { phase: PHASE, action: 'preflight', outcome: 'ok', detail: { targets: targets.map((t) => t.key) } });

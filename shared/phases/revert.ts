@@ -6,7 +6,7 @@ import {
   type ObservationCompleted,
   type SafetyViolated,
 } from '../../events';
-import type { Execution, SafetyState } from '../domain/execution';
+import { isFinal, type Execution, type SafetyState } from '../domain/execution';
 import { recoveryTimeoutMs } from '../domain/template';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
@@ -50,7 +50,7 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
   const { store } = deps;
   for (let attempt = 0; attempt < 5; attempt++) {
     const execution = await store.getExecution(executionId);
-    if (!execution || ['COMPLETED', 'REJECTED', 'ABORTED', 'FAILED', 'ROLLBACK_FAILED'].includes(execution.status)) {
+    if (!execution || isFinal(execution.status)) {
       await journalStale(deps, executionId, `SafetyViolated (${reason})`, execution);
       return [];
     }
@@ -68,12 +68,11 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       }
       case 'INJECTING':
       case 'OBSERVING': {
-        const observation = await observedUntilNow(deps, execution);
         const reverting = await store.transition(executionId, {
           from: [execution.status],
           to: 'REVERTING',
           expectedVersion: execution.version,
-          set: { safety, ...(observation ? { observation } : {}) },
+          set: { safety },
         });
         if (reverting) return revertAll(deps, reverting, false);
         break;
@@ -125,10 +124,13 @@ const revertAll = async (deps: PhaseDependencies, execution: Execution, planned:
   await timer.cancel(timerNames.revertDeadline(executionId));
   await timer.cancel(timerNames.observationEnd(executionId));
   const revertedAt = clock.now();
+  // Measured only now, so that measuring never delays a revert.
+  const observation = execution.observation ? undefined : await observedUntilStop(deps, execution);
   const recovering = await store.transition(executionId, {
     from: ['REVERTING'],
     to: 'RECOVERING',
     set: {
+      ...(observation ? { observation } : {}),
       revertedAt: revertedAt.toISOString(),
       recoveryDeadline: new Date(revertedAt.getTime() + recoveryTimeoutMs(execution.template!)).toISOString(),
     },
@@ -151,7 +153,13 @@ const journalStale = async (deps: PhaseDependencies, executionId: string, action
 };
 
 /** The figures from injection to the stop: what the report shows of an aborted experiment. */
-const observedUntilNow = async (deps: PhaseDependencies, execution: Execution): Promise<Execution['observation']> => {
+const observedUntilStop = async (deps: PhaseDependencies, execution: Execution): Promise<Execution['observation']> => {
   if (!execution.injectedAt || !execution.template) return undefined;
-  return deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: deps.clock.now() }).catch(() => undefined);
+  const stoppedAt = execution.safety.at ? new Date(execution.safety.at) : deps.clock.now();
+  try {
+    return await deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: stoppedAt });
+  } catch (error) {
+    await deps.store.journal(execution.executionId, { phase: PHASE, action: 'measure', outcome: 'failed', error: (error as Error).message });
+    return undefined;
+  }
 };

@@ -1,10 +1,17 @@
 import middy from '@middy/core';
 import type { Contract } from '../../events';
 import { parseEnvelope } from '../../events/contract';
-import { ForgedEventError, MalformedEventError } from '../errors';
+import { FaultlineError, ForgedEventError, MalformedEventError } from '../errors';
 import type { BusEntry, BusEvent } from '../ports';
 import type { PhaseDependencies } from '../phases/dependencies';
 import { createLogger, type Logger } from './logger';
+
+/** Another attempt is processing the same event; this delivery is to be retried. */
+export class EventInProgressError extends FaultlineError {
+  constructor(detailType: string, eventId: string) {
+    super(`${detailType} ${eventId} is being processed by another attempt; retry later`);
+  }
+}
 
 /** One event a function accepts, and the domain function that handles it. */
 export interface Route {
@@ -69,6 +76,10 @@ export const createPhaseHandler = (definition: PhaseDefinition, source: Dependen
       }
       logger.info('duplicate event ignored', { eventId: event.id, detailType: event['detail-type'] });
       return { outcome: 'duplicate' };
+    }
+    if (claim.kind === 'in-progress') {
+      // Failing makes the bus (or Lambda) deliver it again later; acknowledging would lose it.
+      throw new EventInProgressError(event['detail-type'], event.id);
     }
     if (claim.kind === 'unpublished') {
       await deps.publisher.publish(claim.outputs);

@@ -23,6 +23,8 @@ const isConditionalFailure = (error: unknown): boolean =>
 export type EventClaim =
   | { kind: 'claimed' }
   | { kind: 'duplicate' }
+  /** Another attempt holds the claim within its lock: this delivery must be retried, not dropped. */
+  | { kind: 'in-progress' }
   /** Processed before, but its output events were never confirmed published: publish them again. */
   | { kind: 'unpublished'; outputs: BusEntry[] };
 
@@ -145,10 +147,10 @@ export class ExecutionStore {
   /**
    * Moves the execution from one of `from` to `to` (or only sets fields), incrementing its
    * version. Returns the new execution, or null when it was not in an expected status.
-   * Final statuses are never left, whatever `from` says.
+   * A final execution is never changed, whatever `from` says.
    */
   async transition(executionId: string, request: TransitionRequest): Promise<Execution | null> {
-    const from = request.from.filter((s) => !(FINAL_STATUSES as readonly Status[]).includes(s) || request.to === undefined);
+    const from = request.from.filter((s) => !(FINAL_STATUSES as readonly Status[]).includes(s));
     if (from.length === 0) return null;
     const now = this.clock.now().toISOString();
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt' };
@@ -421,6 +423,7 @@ export class ExecutionStore {
     if (Item?.state === 'PROCESSED' && Item.published === false) {
       return { kind: 'unpublished', outputs: JSON.parse(String(Item.outputs)) as BusEntry[] };
     }
+    if (Item?.state === 'IN_PROGRESS') return { kind: 'in-progress' };
     return { kind: 'duplicate' };
   }
 

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { main } from '../../cli/main';
 import type { Output } from '../../cli/display';
 import { EmbeddedRuntime } from '../../shared/local/runtime';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../shared/local/in-memory';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../support/in-memory';
 import { startPutEventsServer, type PutEventsServer } from '../../shared/local/put-events-server';
 import { quickTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';
@@ -91,8 +91,15 @@ describe('faultline CLI', () => {
       const doc = JSON.parse(lines.result[0]!);
       expect(doc).toMatchObject({
         experimentId: 'quick-latency',
+        templateVersion: 1,
         status: 'COMPLETED',
         verdict: 'PASSED',
+        environment: 'local',
+        dryRun: false,
+        trigger: { type: 'cli' },
+        reasons: [],
+        requestedAt: expect.any(String),
+        completedAt: expect.any(String),
         criteria: expect.arrayContaining([{ type: 'availability', expected: '>= 99%', actual: '100%', passed: true }]),
         metrics: { availabilityPercent: 100, p95LatencyMs: 50, recoverySeconds: expect.any(Number) },
         safety: { violated: false, reason: null },
@@ -118,11 +125,19 @@ describe('faultline CLI', () => {
 
     it('run of a template not allowed in the environment exits 1 and starts nothing', async () => {
       const { out, lines } = capture();
-      const executions = await runtime.store.executionsInStatus('COMPLETED');
+      const requested: unknown[] = [];
+      const unsubscribe = runtime.bus.subscribe((e) => e['detail-type'] === 'ExperimentRequested' && requested.push(e));
       const staging = quickTemplate({ safety: { environments: ['staging'] } });
       expect(await main(['run', file('staging.yaml', staging)], out)).toBe(1);
+      unsubscribe();
       expect(lines.error.join('\n')).toMatch(/may not run in environment "local"/);
-      expect(await runtime.store.executionsInStatus('COMPLETED')).toHaveLength(executions.length);
+      expect(requested).toEqual([]);
+    });
+
+    it('a run the preflight rejects exits 1', async () => {
+      const { out } = capture();
+      const alarmed = quickTemplate({ stopConditions: [{ alarm: 'no-such-alarm' }] });
+      expect(await main(['run', file('alarmed.yaml', alarmed)], out)).toBe(1);
     });
 
     it('halt blocks runs until resume', async () => {

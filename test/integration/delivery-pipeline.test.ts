@@ -89,7 +89,37 @@ describe('pipeline trigger: CodePipeline state changes start the bound experimen
     await t.runtime.waitForFinal(id!);
     const journal = await t.runtime.store.readJournal(id!);
     expect(journal).toContainEqual(expect.objectContaining({ phase: 'pipelineTrigger', outcome: 'duplicate' }));
-    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Prod#${DEPLOYED_BY}`)).toMatchObject({ eventId: '01234567-EXAMPLE' });
+    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Prod#STAGE#${DEPLOYED_BY}`)).toMatchObject({ eventId: '01234567-EXAMPLE' });
+  });
+
+  it('templates bound to a stage and to one of its actions each start once in the same pipeline execution', async () => {
+    await storeTemplates(t, boundTemplate('source-stage', [{ pipeline: 'myPipeline', stage: 'Source' }]));
+    const requested = requestsSeen(t);
+    const actionEvent = (id: string) => ({ ...awsFixture<BusEvent>('codepipeline-action-execution-state-change.succeeded.json'), id });
+    const sourceStageEvent = (id: string) => {
+      const event = stageEvent('SUCCEEDED', { id });
+      (event.detail as Record<string, unknown>).stage = 'Source';
+      return event;
+    };
+    // The action finishes first (its event takes no key of the stage's), then the stage; both
+    // are delivered twice, and announced again under another id.
+    await deliverPipelineEvent(t.runtime, actionEvent('action-event'));
+    await deliverPipelineEvent(t.runtime, actionEvent('action-event'));
+    await deliverPipelineEvent(t.runtime, sourceStageEvent('stage-event'));
+    await deliverPipelineEvent(t.runtime, sourceStageEvent('stage-event'));
+    await deliverPipelineEvent(t.runtime, actionEvent('action-event-again'));
+    await deliverPipelineEvent(t.runtime, sourceStageEvent('stage-event-again'));
+
+    expect(requested.map((r) => r.experimentId).sort()).toEqual(['source-check', 'source-stage']);
+    expect(await executionsOf(t, 'source-check')).toHaveLength(1);
+    expect(await executionsOf(t, 'source-stage')).toHaveLength(1);
+    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Source#action:Source#${DEPLOYED_BY}`)).toMatchObject({ eventId: 'action-event' });
+    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Source#STAGE#${DEPLOYED_BY}`)).toMatchObject({ eventId: 'stage-event' });
+    for (const r of requested) expect(r.trigger).toMatchObject({ type: 'pipeline', reference: `myPipeline#Source#${DEPLOYED_BY}`, pipeline: { name: 'myPipeline', stage: 'Source', executionId: DEPLOYED_BY } });
+    for (const experimentId of ['source-check', 'source-stage']) {
+      const [id] = await executionsOf(t, experimentId);
+      await t.runtime.waitForFinal(id!);
+    }
   });
 
   it('a new execution of the same pipeline starts them again', async () => {

@@ -31,9 +31,10 @@ describe('ExecutionStore on dynalite', () => {
     expect(await store.executionsInStatus('INJECTING')).toEqual([expect.objectContaining({ executionId: 'a' })]);
   });
 
-  it('never leaves a final status', async () => {
+  it('never leaves a final status, nor changes a final execution', async () => {
     await store.transition('a', { from: ['INJECTING'], to: 'ABORTED' });
     expect(await store.transition('a', { from: ['ABORTED'], to: 'COMPLETED' })).toBeNull();
+    expect(await store.transition('a', { from: ['ABORTED'], set: { verdict: 'PASSED' } })).toBeNull();
     expect((await store.getExecution('a'))?.status).toBe('ABORTED');
   });
 
@@ -55,7 +56,7 @@ describe('ExecutionStore on dynalite', () => {
 
   it('claims an event once per consumer; a crashed claim can be retried after its lock', async () => {
     expect(await store.claimEvent('inject', 'ev-1', 1000, 60_000)).toEqual({ kind: 'claimed' });
-    expect(await store.claimEvent('inject', 'ev-1', 1000, 60_000)).toEqual({ kind: 'duplicate' });
+    expect(await store.claimEvent('inject', 'ev-1', 1000, 60_000)).toEqual({ kind: 'in-progress' });
     expect(await store.claimEvent('observe', 'ev-1', 1000, 60_000)).toEqual({ kind: 'claimed' });
     now = new Date(now.getTime() + 2000);
     expect(await store.claimEvent('inject', 'ev-1', 1000, 60_000)).toEqual({ kind: 'claimed' });

@@ -1,7 +1,8 @@
-import { ExperimentStarted, SafetyViolated } from '../../events';
+import { ExperimentStarted, ObservationWindowElapsed, SafetyViolated } from '../../events';
 import { ForgedEventError, MalformedEventError } from '../../shared/errors';
 import type { Execution } from '../../shared/domain/execution';
 import type { BusEvent } from '../../shared/ports';
+import { InMemoryFaults } from '../support/in-memory';
 import { quickTemplate } from '../support/templates';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { waitFor } from '../support/wait';
@@ -141,6 +142,56 @@ describe('invariants of ARCHITECTURE §7', () => {
       expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
     });
 
+    it('a start retried after its deadline, with a fault already injected, reverts that fault', async () => {
+      t = await startTestRuntime({ settings: { injectWithinMs: 40 } });
+      const twoActions = quickTemplate({
+        actions: {
+          first: { fault: 'network-latency', target: 'web', duration: 'PT30S' },
+          second: { fault: 'cpu-stress', target: 'web', duration: 'PT30S' },
+        },
+      });
+      // The first attempt injects "first", then the store fails once while recording "second".
+      const recordFault = t.runtime.store.recordFault.bind(t.runtime.store);
+      let calls = 0;
+      t.runtime.store.recordFault = async (fault) => {
+        if (++calls === 2) {
+          await new Promise((r) => setTimeout(r, 60));
+          throw new Error('ProvisionedThroughputExceededException');
+        }
+        return recordFault(fault);
+      };
+      const executionId = await t.runtime.requestExperiment(twoActions);
+      const final = await t.runtime.waitForFinal(executionId);
+
+      expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE' });
+      expect(t.faults.injections.map((i) => i.action)).toEqual(['first']);
+      expect(t.faults.active.size).toBe(0);
+      expect((await t.runtime.store.listFaults(executionId)).map((f) => [f.action, f.state])).toEqual([['first', 'REVERTED']]);
+    });
+
+    it('a stop-condition alarm in ALARM at the end of observation stops the experiment, even without its event', async () => {
+      t = await startTestRuntime();
+      const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' } }));
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
+      t.alarms.firing.add('local-p95-latency');
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'alarm' } });
+      expect(t.faults.active.size).toBe(0);
+    });
+
+    it('an early end-of-observation event is stale: the window is the execution\'s own', async () => {
+      t = await startTestRuntime();
+      const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT20S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } } }));
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
+      const now = new Date().toISOString();
+      await t.runtime.bus.publish([ObservationWindowElapsed.entry({ executionId, experimentId: 'quick-latency', windowStart: now, windowEnd: now })]);
+      await t.runtime.bus.idle();
+      expect((await t.runtime.store.getExecution(executionId))?.status).toBe('OBSERVING');
+      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.phase === 'observe' && j.outcome === 'stale')).toBe(true);
+      await t.runtime.bus.publish([SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'done', at: now })]);
+      await t.runtime.waitForFinal(executionId);
+    });
+
     it('an abort racing the injection still leaves no fault active', async () => {
       t = await startTestRuntime();
       let executionId = '';
@@ -199,16 +250,25 @@ describe('invariants of ARCHITECTURE §7', () => {
       expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
     });
 
-    it('an event from another account is refused as forged', async () => {
+    it('an event from another account is refused as forged and changes nothing', async () => {
       t = await startTestRuntime();
+      t.health.steadyNow = false;
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
+      const before = await t.runtime.store.getExecution(executionId);
       const event = {
         version: '0', id: 'forged-1', 'detail-type': 'SafetyViolated', source: 'faultline', account: '999999999999', time: new Date().toISOString(), region: 'us-east-1', resources: [],
-        detail: { version: 1, executionId: 'x', experimentId: 'y', reason: 'operator', message: 'm', at: new Date().toISOString() },
+        detail: { version: 1, executionId, experimentId: 'quick-latency', reason: 'operator', message: 'm', at: new Date().toISOString() },
       } as BusEvent;
       t.runtime.bus.deliver(event, 'custom');
       await waitFor(async () => t.runtime.bus.deadLetters.length > 0);
       expect(t.runtime.bus.deadLetters[0]!.error).toBeInstanceOf(ForgedEventError);
-      expect(await t.runtime.store.getExecution('x')).toBeUndefined();
+      const after = await t.runtime.store.getExecution(executionId);
+      expect(after?.version).toBe(before?.version);
+      expect(after?.safety.violated).toBe(false);
+      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'refused event' && j.error?.includes('ForgedEventError'))).toBe(true);
+      t.health.steadyNow = true;
+      expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
     });
 
     it('an invalid template is rejected with every problem and its path; nothing is injected', async () => {
@@ -224,7 +284,15 @@ describe('invariants of ARCHITECTURE §7', () => {
       expect(t.faults.injections).toHaveLength(0);
     });
 
-    it('an unknown fault type for the runtime is a rejection, not a pass', async () => {
+    it('a fault type the runtime has no provider for is a rejection, not a pass', async () => {
+      t = await startTestRuntime({ faults: new InMemoryFaults(['cpu-stress']) });
+      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'REJECTED', verdict: 'INCONCLUSIVE' });
+      expect(final.reasons).toEqual(['action slow: no local fault provider for fault type "network-latency"']);
+    });
+
+    it('a fis-experiment on a local target is refused by validation', async () => {
       t = await startTestRuntime();
       const executionId = await t.runtime.requestExperiment(quickTemplate({ actions: { fis: { fault: 'fis-experiment', target: 'web', parameters: { experimentTemplateId: 'EXT1' }, duration: 'PT1S' } } }));
       const final = await t.runtime.waitForFinal(executionId);

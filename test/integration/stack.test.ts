@@ -74,9 +74,55 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     }
   });
 
-  it('keeps the inject rule short-lived: an old start must not inject', () => {
+  /** The functions EventBridge invokes (asynchronously): the logical ids of the rules' targets. */
+  const invokedByEventBridge = () =>
+    [...new Set(rules().flatMap(([, r]) => (r.Properties!.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map((t) => t.Arn['Fn::GetAtt'][0])))];
+  const invokeConfigOf = (functionId: string) =>
+    resourcesOfType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties!.FunctionName) === JSON.stringify({ Ref: functionId }));
+  const roleOf = (functionId: string) => (template.Resources[functionId]!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const sendMessageStatements = (role: string) =>
+    statementsOf(template).filter((s) => s.role === role && s.Effect === 'Allow' && actionsOf(s).includes('sqs:SendMessage'));
+
+  it('sends what a function failed on every retry to its dead-letter queue, which has a depth alarm and which its role may write to', () => {
+    const functions = invokedByEventBridge();
+    expect(functions.sort()).toEqual(
+      ['prepare', 'inject', 'observe', 'guard', 'revert', 'recover', 'validate', 'sweeper', 'pipelineTrigger', 'pipelineRollback', 'gameDay'].map(logicalName).sort(),
+    );
+    for (const functionId of functions) {
+      const configs = invokeConfigOf(functionId);
+      expect({ functionId, configs: configs.length }).toEqual({ functionId, configs: 1 });
+      const config = configs[0]![1].Properties!;
+      expect({ functionId, retries: config.MaximumRetryAttempts }).toEqual({ functionId, retries: 2 });
+      const queue = (config.DestinationConfig?.OnFailure?.Destination as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+      expect({ functionId, queue: queue && [template.Resources[queue[0]]?.Type, queue[1]] }).toEqual({ functionId, queue: ['AWS::SQS::Queue', 'Arn'] });
+      const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties!.Dimensions).includes(`"${queue![0]}"`));
+      expect({ functionId, alarms: alarms.length }).toEqual({ functionId, alarms: 1 });
+      // Its role may write to that queue, and to no other.
+      const grants = sendMessageStatements(roleOf(functionId));
+      expect({ functionId, resources: grants.flatMap(resourcesOf) }).toEqual({ functionId, resources: [{ 'Fn::GetAtt': [queue![0], 'Arn'] }] });
+    }
+  });
+
+  it('gives no role of a function SendMessage on a queue that is not its own on-failure destination', () => {
+    for (const [functionId] of resourcesOfType('AWS::Lambda::Function')) {
+      const destination = invokeConfigOf(functionId)[0]?.[1].Properties!.DestinationConfig?.OnFailure?.Destination;
+      for (const s of sendMessageStatements(roleOf(functionId))) expect({ functionId, resource: s.Resource }).toEqual({ functionId, resource: destination });
+    }
+  });
+
+  it('keeps the inject rule and its asynchronous invocation short-lived: an old start must not inject', () => {
     const inject = rules().find(([, r]) => JSON.stringify(r.Properties?.Targets).includes('InjectLambdaFunction'))![1];
     expect(inject.Properties!.Targets[0].RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(120);
+    const config = invokeConfigOf('InjectLambdaFunction')[0]![1].Properties!;
+    expect(config.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
+    expect(config.MaximumEventAgeInSeconds).toBeLessThanOrEqual(120);
+  });
+
+  it('stores no pipeline gate invocation anywhere: the gate has no on-failure (or on-success) destination', () => {
+    const configs = invokeConfigOf('PipelineGateLambdaFunction');
+    expect(configs.length).toBeLessThanOrEqual(1);
+    for (const [, c] of configs) expect(c.Properties!.DestinationConfig ?? {}).toEqual({});
+    expect(sendMessageStatements(roleOf('PipelineGateLambdaFunction'))).toEqual([]);
   });
 
   it('has no "*" action anywhere and no "*" resource on fault APIs', () => {
@@ -99,6 +145,24 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     for (const s of faultStatements) {
       expect(s.Condition?.StringEquals).toEqual({ 'aws:ResourceTag/faultline:target': 'true' });
     }
+  });
+
+  it('lets revert only start instances again, and revert and validate only delete schedules', () => {
+    const ofRole = (role: string) => statementsOf(template).filter((s) => s.role === role && s.Effect === 'Allow').flatMap(actionsOf);
+    const revert = ofRole('RevertRole');
+    expect(revert).toContain('ec2:StartInstances');
+    for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances']) expect(revert).not.toContain(action);
+    expect(revert).toContain('cloudwatch:GetMetricData');
+    for (const role of ['RevertRole', 'ValidateRole']) {
+      expect({ role, actions: ofRole(role) }).toEqual({ role, actions: expect.arrayContaining(['scheduler:DeleteSchedule']) });
+      expect({ role, actions: ofRole(role) }).not.toEqual({ role, actions: expect.arrayContaining(['scheduler:CreateSchedule']) });
+      expect({ role, actions: ofRole(role) }).not.toEqual({ role, actions: expect.arrayContaining(['iam:PassRole']) });
+    }
+    // PassRole (of the Scheduler role) goes only with CreateSchedule.
+    for (const role of new Set(statementsOf(template).map((s) => s.role))) {
+      if (ofRole(role).includes('iam:PassRole')) expect({ role, actions: ofRole(role) }).toEqual({ role, actions: expect.arrayContaining(['scheduler:CreateSchedule']) });
+    }
+    expect(ofRole('PrepareRole')).not.toContain('tag:GetResources');
   });
 
   it('allows SendCommand only with the stack\'s own SSM documents, which it ships', () => {

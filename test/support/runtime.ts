@@ -1,5 +1,5 @@
 import { EmbeddedRuntime, type EmbeddedRuntimeOptions } from '../../shared/local/runtime';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../shared/local/in-memory';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from './in-memory';
 
 export interface TestRuntime {
   runtime: EmbeddedRuntime;
@@ -11,17 +11,17 @@ export interface TestRuntime {
 
 /** The embedded runtime (real bus, real dynalite, real handlers) with in-memory fault adapters. */
 export const startTestRuntime = async (options: Partial<EmbeddedRuntimeOptions> = {}): Promise<TestRuntime> => {
-  const faults = new InMemoryFaults();
+  const faults = options.faults instanceof InMemoryFaults ? options.faults : new InMemoryFaults();
   const metrics = new StaticMetrics();
   const alarms = new StaticAlarms(new Set(['local-p95-latency', 'local-availability']));
   const health = new StaticHealth(true);
   const runtime = await EmbeddedRuntime.start({
-    faults,
     targets: { local: new StaticTargets() },
     metrics,
     alarms,
     health,
     ...options,
+    faults,
   });
   return { runtime, faults, metrics, alarms, health };
 };

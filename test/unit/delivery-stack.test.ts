@@ -60,6 +60,20 @@ describe('stack/delivery.yml', () => {
     expect(pipelineStatements[0].Resource).toEqual({ Sub: 'arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${env:FAULTLINE_PIPELINE_ARN_PATTERN, "*"}' });
   });
 
+  it('the gate has no on-failure destination (it would keep the job, artifactCredentials included) and no queue to write to', () => {
+    const configs = Object.values(stack.Resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties.FunctionName).includes('PipelineGate'));
+    for (const config of configs) expect(config.Properties.DestinationConfig).toBeUndefined();
+    expect(JSON.stringify(statements('PipelineGateRole'))).not.toContain('sqs:');
+    expect(Object.keys(stack.Resources).filter((name) => name.startsWith('PipelineGateDeadLetter'))).toEqual([]);
+  });
+
+  it('the roles of the functions EventBridge invokes may write to their own dead-letter queue only', () => {
+    for (const name of ['PipelineTrigger', 'PipelineRollback', 'GameDay']) {
+      const grants = statements(`${name}Role`).filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('sqs:')));
+      expect(grants).toEqual([{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { GetAtt: `${name}DeadLetterQueue.Arn` } }]);
+    }
+  });
+
   it('every dead-letter queue of a rule has the policy EventBridge needs and a depth alarm', () => {
     for (const name of ['PipelineTrigger', 'PipelineRollback', 'GameDay']) {
       expect(stack.Resources[`${name}DeadLetterQueue`]?.Type).toBe('AWS::SQS::Queue');

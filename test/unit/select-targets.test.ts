@@ -38,8 +38,8 @@ describe('selectTargets: selection mode, then the blast-radius caps', () => {
     expect(selectTargets('web', spec('COUNT(5)'), candidates(2), safety)).toMatchObject({ ok: false });
   });
 
-  it('never selects the same target twice', () => {
-    const s = selectTargets('web', spec('COUNT(4)'), candidates(4), safety);
+  it.each([0, 0.25, 0.5, 0.999])('never selects the same target twice (random always %f)', (r) => {
+    const s = selectTargets('web', spec('COUNT(4)'), candidates(6), safety, () => r);
     expect(s.ok && new Set(s.targets.map((t) => t.key)).size).toBe(4);
   });
 });

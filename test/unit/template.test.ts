@@ -55,6 +55,17 @@ describe('experiment templates', () => {
     );
   });
 
+  it.each(['COUNT(0)', 'PERCENT(0)', 'PERCENT(101)'])('a selection mode that may select nothing, %s, is an error', (mode) => {
+    const problems = templateProblems(quickTemplate({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: mode } } }));
+    expect(problems.map((p) => p.path)).toEqual(['targets.web.selectionMode']);
+  });
+
+  it('a fault must outlast the observation window with room to revert', () => {
+    const problems = templateProblems(quickTemplate({ observation: { window: 'PT1M' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } }));
+    expect(problems).toEqual([{ path: 'actions.slow.duration', message: expect.stringMatching(/must exceed observation.window by at least 5s/) }]);
+    expect(templateProblems(quickTemplate({ observation: { window: 'PT1M' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT65S' } } }))).toEqual([]);
+  });
+
   it('unknown fault types are named with the known ones', () => {
     const problems = templateProblems(quickTemplate({ actions: { x: { fault: 'meteor', target: 'web', duration: 'PT1S' } } }));
     expect(problems[0]).toMatchObject({ path: 'actions.x.fault', message: expect.stringContaining('instance-termination') });

@@ -1,11 +1,11 @@
-import type { FaultRecord, Metrics, ResolvedTarget } from '../domain/execution';
-import { ALL_FAULT_TYPES, type FaultType } from '../domain/faults';
-import type { TargetSpec } from '../domain/template';
-import { UnknownFaultTypeError } from '../errors';
-import type { AlarmSource, FaultProvider, FaultProviders, HealthCheck, InjectOutcome, InjectRequest, MetricsSource, TargetResolver } from '../ports';
+import type { FaultRecord, Metrics, ResolvedTarget } from '../../shared/domain/execution';
+import { ALL_FAULT_TYPES, type FaultType } from '../../shared/domain/faults';
+import type { TargetSpec } from '../../shared/domain/template';
+import { UnknownFaultTypeError } from '../../shared/errors';
+import type { AlarmSource, FaultProvider, FaultProviders, HealthCheck, InjectOutcome, InjectRequest, MetricsSource, TargetResolver } from '../../shared/ports';
 
 /**
- * In-memory adapters for tests and benchmarks of the flow itself: faults are bookkeeping, targets
+ * In-memory adapters for tests and benchmarks of the flow itself (not shipped in any function): faults are bookkeeping, targets
  * a fixed list, metrics and health what the test says. The real local provider acts on the demo
  * fleet; the AWS providers on AWS.
  */
@@ -32,8 +32,9 @@ export class InMemoryFaults implements FaultProviders, FaultProvider {
   async inject(request: InjectRequest): Promise<InjectOutcome> {
     this.injections.push(request);
     if (this.failInject.has(request.faultType)) throw new Error(`${request.faultType} did not take effect on ${request.target.id}`);
-    this.active.set(`${request.executionId}/${request.action}/${request.target.key}`, request);
+    // The hook runs first, so that what it sets off (an abort) happens before the fault lands.
     await this.duringInject?.(request);
+    this.active.set(`${request.executionId}/${request.action}/${request.target.key}`, request);
     return { handle: { id: `${request.action}@${request.target.id}` } };
   }
 
