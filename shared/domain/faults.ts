@@ -13,6 +13,22 @@ export const FAULT_TYPES = [
   'dependency-timeout',
 ] as const;
 
+/**
+ * Faults that act on a host's processes, network or resources (stress, latency, partition,
+ * unavailability, timeouts), as opposed to the host or database as a whole. On AWS they run as
+ * SSM documents; locally, inside the member process.
+ */
+export const HOST_FAULT_TYPES = [
+  'cpu-stress',
+  'memory-stress',
+  'disk-stress',
+  'network-latency',
+  'network-partition',
+  'service-unavailable',
+  'dependency-timeout',
+] as const satisfies readonly StandardFaultType[];
+export type HostFaultType = (typeof HOST_FAULT_TYPES)[number];
+
 /** Fault types that only one provider offers (AWS FIS runs a whole FIS experiment template). */
 export const PROVIDER_SPECIFIC_FAULT_TYPES = ['fis-experiment'] as const;
 

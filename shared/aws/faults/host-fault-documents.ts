@@ -1,4 +1,4 @@
-import type { FaultParameters } from '../../domain/faults';
+import { HOST_FAULT_TYPES, type FaultParameters, type HostFaultType } from '../../domain/faults';
 import { FaultlineError } from '../../errors';
 import { parseParameters } from './fault-support';
 
@@ -8,16 +8,7 @@ import { parseParameters } from './fault-support';
  * `DurationSeconds`, and ends its fault on the host by itself when the duration is over, so that
  * a fault outlives no deadline even if faultline stops running.
  */
-export const HOST_FAULT_TYPES = [
-  'cpu-stress',
-  'memory-stress',
-  'disk-stress',
-  'network-latency',
-  'network-partition',
-  'service-unavailable',
-  'dependency-timeout',
-] as const;
-export type HostFaultType = (typeof HOST_FAULT_TYPES)[number];
+export { HOST_FAULT_TYPES, type HostFaultType } from '../../domain/faults';
 
 export const isHostFaultType = (value: string): value is HostFaultType => (HOST_FAULT_TYPES as readonly string[]).includes(value);
 

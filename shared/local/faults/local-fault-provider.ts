@@ -3,7 +3,7 @@ import os from 'node:os';
 import * as z from 'zod';
 import { ConfigurationError, InjectionError, RevertError, UnknownFaultTypeError } from '../../errors';
 import type { FaultRecord, ResolvedTarget } from '../../domain/execution';
-import { FAULT_TYPES, faultParameterSchemas, type FaultType, type StandardFaultType } from '../../domain/faults';
+import { FAULT_TYPES, faultParameterSchemas, HOST_FAULT_TYPES, type FaultType, type StandardFaultType } from '../../domain/faults';
 import type { Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest } from '../../ports';
 import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
 
@@ -43,16 +43,8 @@ export interface LocalFaultProviderOptions {
  */
 export type LocalFaultMode = 'in-process' | 'terminated' | 'held-down';
 
-/** Fault types applied inside a member process (the others act on the process itself). */
-const IN_PROCESS: readonly StandardFaultType[] = [
-  'network-latency',
-  'network-partition',
-  'cpu-stress',
-  'memory-stress',
-  'disk-stress',
-  'service-unavailable',
-  'dependency-timeout',
-];
+/** Host faults are applied inside a member process (the others act on the process itself). */
+const IN_PROCESS: readonly StandardFaultType[] = HOST_FAULT_TYPES;
 
 const systemClock: Clock = { now: () => new Date() };
 
