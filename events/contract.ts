@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { MalformedEventError, type Problem } from '../shared/errors';
+import { MalformedEventError } from '../shared/errors';
 import type { BusEntry, BusEvent } from '../shared/ports';
+import { problemsFrom } from '../shared/problems';
 
 /** Source of every event faultline publishes. */
 export const FAULTLINE_SOURCE = 'faultline';
@@ -28,9 +29,6 @@ export const baseDetail = {
   experimentId: z.string().min(1).max(64),
 };
 
-const issuesToProblems = (issues: readonly z.core.$ZodIssue[], prefix: string): Problem[] =>
-  issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
-
 /** An event contract: detail-type, version, schema and a fixture. Publishers and parsers derive from it. */
 export interface Contract<S extends z.ZodObject> {
   readonly detailType: string;
@@ -55,7 +53,7 @@ export const parseEnvelope = (event: unknown): BusEvent<Record<string, unknown>>
       typeof event === 'object' && event !== null && typeof (event as Record<string, unknown>)['detail-type'] === 'string'
         ? String((event as Record<string, unknown>)['detail-type'])
         : '';
-    throw new MalformedEventError(detailType, issuesToProblems(result.error.issues, ''));
+    throw new MalformedEventError(detailType, problemsFrom(result.error));
   }
   return result.data as BusEvent<Record<string, unknown>>;
 };
@@ -88,7 +86,7 @@ export const defineContract = <S extends z.ZodObject>(definition: {
       }
       const detail = definition.schema.safeParse(envelope.detail);
       if (!detail.success) {
-        throw new MalformedEventError(definition.detailType, issuesToProblems(detail.error.issues, 'detail'));
+        throw new MalformedEventError(definition.detailType, problemsFrom(detail.error, 'detail'));
       }
       return { ...envelope, detail: detail.data } as BusEvent<z.output<S>>;
     },

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../runtime/logger';
 import { boundTemplates } from './bindings';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
 import { clip, LIMITS, type FailureType, type JobFailure, type JobSuccess } from './pipeline-control';
+import { problemsFrom } from '../problems';
 
 /**
  * The pipeline gate: a CodePipeline Invoke (Lambda) action. The first invocation starts the
@@ -73,10 +74,7 @@ export const jobIdOf = (raw: unknown): string | undefined => {
 export const parsePipelineJob = (raw: unknown, account: string): PipelineJob => {
   const result = pipelineJobSchema.safeParse(raw);
   if (!result.success) {
-    throw new MalformedEventError(
-      'CodePipeline.job',
-      result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
+    throw new MalformedEventError('CodePipeline.job', problemsFrom(result.error));
   }
   const job = result.data['CodePipeline.job'];
   if (job.accountId !== account) throw new ForgedEventError('CodePipeline.job', `account ${job.accountId} is not this stack's account`);
@@ -99,12 +97,7 @@ export const parseGateParameters = (text: string | undefined): GateParameters =>
   }
   const result = gateParametersSchema.safeParse(doc);
   if (!result.success) {
-    throw new InvalidGateParametersError(
-      result.error.issues.map((i) => ({
-        path: i.path.map(String).join('.'),
-        message: i.code === 'unrecognized_keys' ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message,
-      })),
-    );
+    throw new InvalidGateParametersError(problemsFrom(result.error));
   }
   return result.data;
 };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { FaultlineError, formatProblems, type Problem } from '../errors';
+import { problemsFrom } from '../problems';
 
 /**
  * A game-day suite: templates run together on a schedule, only inside allowed hours and never
@@ -97,11 +98,9 @@ export class InvalidSuiteError extends FaultlineError {
   }
 }
 
-export const problemsOf = (error: z.ZodError): Problem[] => error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-
 export const parseSuite = (candidate: unknown): Suite => {
   const result = suiteSchema.safeParse(candidate);
-  if (!result.success) throw new InvalidSuiteError(problemsOf(result.error));
+  if (!result.success) throw new InvalidSuiteError(problemsFrom(result.error));
   return result.data;
 };
 

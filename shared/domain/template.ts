@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { InvalidTemplateError, type Problem } from '../errors';
 import { parseDurationMs } from './duration';
 import { ALL_FAULT_TYPES, faultParameterSchemas, isFaultType, PROVIDER_SPECIFIC_FAULT_TYPES } from './faults';
+import { problemsFrom } from '../problems';
 
 /**
  * The experiment template: what to break, where, what must hold, when to stop.
@@ -124,9 +125,7 @@ const crossProblems = (raw: unknown): Problem[] => {
     if (typeof a.fault === 'string' && isFaultType(a.fault)) {
       const parsed = faultParameterSchemas[a.fault].safeParse(a.parameters ?? {});
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          problems.push({ path: [at, 'parameters', ...issue.path.map(String)].join('.'), message: describeIssue(issue) });
-        }
+        problems.push(...problemsFrom(parsed.error, `${at}.parameters`));
       }
       if ((PROVIDER_SPECIFIC_FAULT_TYPES as readonly string[]).includes(a.fault) && isRecord(tgt) && tgt.provider !== 'aws') {
         problems.push({ path: `${at}.fault`, message: `${a.fault} runs on the aws provider only` });
@@ -173,27 +172,19 @@ export type ActionSpec = Template['actions'][string];
 export type SuccessCriterion = Template['hypothesis']['successCriteria'][number];
 export type PipelineBinding = NonNullable<Template['delivery']>['pipelines'][number];
 
-const pathOf = (path: readonly PropertyKey[]): string => path.map(String).join('.');
 
 /** Every problem of a candidate template, each with its path; empty when the template is valid. */
 export const templateProblems = (candidate: unknown): Problem[] => {
   const result = templateSchema.safeParse(candidate);
-  return [...(result.success ? [] : schemaProblemsOf(result.error)), ...crossProblems(candidate)];
+  return [...(result.success ? [] : problemsFrom(result.error)), ...crossProblems(candidate)];
 };
 
-const schemaProblemsOf = (error: z.ZodError): Problem[] =>
-  error.issues.map((issue) => ({ path: pathOf(issue.path), message: describeIssue(issue) }));
 
-const describeIssue = (issue: z.core.$ZodIssue): string => {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return 'required';
-  return issue.message;
-};
 
 /** Validates a template before anything runs: throws InvalidTemplateError listing every problem. */
 export const parseTemplate = (candidate: unknown): Template => {
   const result = templateSchema.safeParse(candidate);
-  const problems = [...(result.success ? [] : schemaProblemsOf(result.error)), ...crossProblems(candidate)];
+  const problems = [...(result.success ? [] : problemsFrom(result.error)), ...crossProblems(candidate)];
   if (result.success && problems.length === 0) {
     // Fill each action's parameter defaults so that executions record what really ran.
     for (const a of Object.values(result.data.actions)) {

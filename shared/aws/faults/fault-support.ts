@@ -1,6 +1,7 @@
 import { faultParameterSchemas, type FaultParameters, type FaultType } from '../../domain/faults';
 import type { ResolvedTarget } from '../../domain/execution';
 import { InjectionError } from '../../errors';
+import { describeProblems } from '../../problems';
 
 /**
  * Parameters arrive parsed with their defaults; they are parsed again here to get their types
@@ -10,7 +11,7 @@ export const parseParameters = <T extends FaultType>(faultType: T, parameters: R
   const result = faultParameterSchemas[faultType].safeParse(parameters);
   if (!result.success) {
     throw new InjectionError(
-      `${faultType} parameters: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      `${faultType} parameters: ${describeProblems(result.error)}`,
       { cause: result.error },
     );
   }

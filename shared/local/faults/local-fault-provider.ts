@@ -6,6 +6,7 @@ import type { FaultRecord, ResolvedTarget } from '../../domain/execution';
 import { FAULT_TYPES, faultParameterSchemas, HOST_FAULT_TYPES, type FaultType, type StandardFaultType } from '../../domain/faults';
 import type { Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest } from '../../ports';
 import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
+import { describeProblems } from '../../problems';
 
 /** What the local provider needs of the fleet. */
 export type FaultableFleet = Pick<
@@ -67,7 +68,7 @@ export class LocalFaultProvider implements FaultProvider {
   constructor(options: LocalFaultProviderOptions) {
     const limits = limitsSchema.safeParse(options.limits ?? {});
     if (!limits.success) {
-      throw new ConfigurationError(`invalid local fault limits: ${limits.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new ConfigurationError(`invalid local fault limits: ${describeProblems(limits.error)}`);
     }
     this.limits = limits.data;
     this.fleet = options.fleet;
@@ -81,7 +82,7 @@ export class LocalFaultProvider implements FaultProvider {
     const parsed = faultParameterSchemas[type].safeParse(request.parameters);
     if (!parsed.success) {
       throw new InjectionError(
-        `${type} on ${target.key}: invalid parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        `${type} on ${target.key}: invalid parameters: ${describeProblems(parsed.error)}`,
       );
     }
     const parameters = parsed.data as Record<string, unknown>;

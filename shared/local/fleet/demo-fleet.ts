@@ -12,6 +12,7 @@ import { FleetError } from './errors';
 import { HealthChecker } from './health-checker';
 import { LoadBalancer } from './load-balancer';
 import { FLEET_DIR_ENV, fleetScriptsDir } from './scripts-dir';
+import { describeProblems } from '../../problems';
 
 /** Name of the dependency (the demo service's "database"). */
 export const DEPENDENCY_NAME = 'db';
@@ -156,7 +157,7 @@ export class DemoFleet {
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) {
       throw new ConfigurationError(
-        `invalid demo fleet options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        `invalid demo fleet options: ${describeProblems(parsed.error)}`,
       );
     }
     this.settings = parsed.data;

@@ -16,6 +16,7 @@ import {
 } from './alarms';
 import { MetricSeries, type HostSample } from './series';
 import { summarizeHealth, summarizeHosts, summarizeProbes, type MemberFigures, type ProbeSummary } from './statistics';
+import { describeProblems } from '../../problems';
 
 /** What the monitor reads of the fleet. */
 export type MonitoredFleet = Pick<DemoFleet, 'loadBalancerUrl' | 'replicas' | 'dependency' | 'hostFigures'>;
@@ -116,7 +117,7 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
     const parsed = settingsSchema.safeParse(rest);
     if (!parsed.success) {
       throw new ConfigurationError(
-        `invalid local monitor options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        `invalid local monitor options: ${describeProblems(parsed.error)}`,
       );
     }
     this.settings = parsed.data;

@@ -235,7 +235,7 @@ describe('HostFaultProvider.inject', () => {
     ['a partition of every destination', 'network-partition', { direction: 'dependency', cidrs: [] }, /needs cidrs/],
     ['a CIDR that is not one', 'network-partition', { cidrs: ['10.0.0.0/8; reboot'] }, /not IPv4 CIDR blocks/],
     ['the SSM agent', 'service-unavailable', { service: 'amazon-ssm-agent' }, /cannot stop the SSM agent/],
-    ['an unknown parameter', 'cpu-stress', { load: 50 }, /unrecognized key/i],
+    ['an unknown parameter', 'cpu-stress', { load: 50 }, /unknown key "load"/],
   ] as const)('refuses %s before sending anything', async (_, faultType, parameters, message) => {
     // Act
     const error = await provider().inject(request(faultType, parameters)).catch((e: unknown) => e);
