@@ -33,12 +33,13 @@ bus and table are faultline-<stage> (--stage, or FAULTLINE_STAGE, default dev); 
 experiments run in is the stage unless --environment (or FAULTLINE_ENVIRONMENT) says otherwise.
 
 exit codes: 0 done (run: verdict PASSED, or a dry run), 1 bad input, refused to start or REJECTED,
-2 internal error, 3 verdict FAILED, 4 verdict INCONCLUSIVE`;
+2 internal error, 3 verdict FAILED, 4 verdict INCONCLUSIVE, 5 ROLLBACK_FAILED (a fault may still
+be active: see the journal)`;
 
 /** Bad input or a refusal to start: exit code 1, nothing started. */
 class UsageError extends FaultlineError {}
 
-const EXIT = { ok: 0, refused: 1, internal: 2, failed: 3, inconclusive: 4 } as const;
+const EXIT = { ok: 0, refused: 1, internal: 2, failed: 3, inconclusive: 4, rollbackFailed: 5 } as const;
 
 export const main = async (argv: string[], out: Output = consoleOutput(argv.includes('--json'))): Promise<number> => {
   const { values, positionals } = parseArgs({
@@ -186,6 +187,7 @@ const waitForFinal = async (backend: Backend, executionId: string, timeoutMs: nu
 };
 
 const exitFor = (execution: Execution): number => {
+  if (execution.status === 'ROLLBACK_FAILED') return EXIT.rollbackFailed;
   if (execution.status === 'REJECTED') return EXIT.refused;
   if (execution.dryRun && execution.status === 'COMPLETED') return EXIT.ok;
   if (execution.verdict === 'PASSED') return EXIT.ok;
@@ -199,6 +201,7 @@ const runCommand = async (
   out: Output,
 ): Promise<number> => {
   const template = readTemplate(path);
+  if (options.local && options.environment) throw new UsageError('--environment names a deployed stack\'s environment; the embedded runtime is "local"');
   const backend = options.local
     ? await localBackend()
     : awsBackend(stackNames({ ...(options.stage ? { stage: options.stage } : {}), ...(options.environment ? { environment: options.environment } : {}) }));
@@ -284,6 +287,12 @@ const gameDayCommand = async (path: string, options: { json: boolean; local: boo
   }
   if (options.json) out.result(JSON.stringify({ ...summary, results: documents }, null, 2));
   else out.progress(`\n${summaryTable(documents)}\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`);
+  // The game day worked whatever its verdicts; a fault that may still be active is another matter.
+  const stuck = documents.filter((d) => d.status === 'ROLLBACK_FAILED');
+  if (stuck.length) {
+    out.error(`ROLLBACK_FAILED: ${stuck.map((d) => `${d.experimentId} (${d.executionId})`).join(', ')}: a fault may still be active`);
+    return EXIT.rollbackFailed;
+  }
   return EXIT.ok;
 };
 

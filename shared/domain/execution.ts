@@ -106,6 +106,8 @@ export interface Execution {
   verdict?: Verdict;
   criteria?: CriterionResult[];
   reasons?: string[];
+  /** How often the sweeper had to move it on. */
+  sweeps?: number;
   /** Internal failure (injection failed, stale start): the execution ends FAILED after its revert. */
   failure?: string;
   completedAt?: string;

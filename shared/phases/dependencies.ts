@@ -18,22 +18,32 @@ export interface PhaseSettings {
   account: string;
   /** An ExperimentStarted older than this injects nothing. */
   injectWithinMs: number;
-  /** How long an event claim blocks a concurrent duplicate (about a function's timeout). */
+  /** How long an event claim blocks a concurrent duplicate where the runtime does not tell the remaining time. */
   eventLockMs: number;
   /** How long processed-event records are kept. */
   eventRetentionMs: number;
-  /** An execution that has not moved for this long (past its deadlines) is moved on by the sweeper. */
+  /** Recovering, validating or preparing without a move for this long: the sweeper moves it on. */
   stuckAfterMs: number;
+  /** Injecting or reverting (a fault may be active) without a move for this long: the sweeper stops it. */
+  stuckWithFaultAfterMs: number;
+  /** Observing this long past the revert deadline (which should have stopped it): the sweeper stops it. */
+  deadlineGraceMs: number;
+  /** Nudges before the sweeper gives an execution up (FAILED, or ROLLBACK_FAILED if a fault may be active). */
+  maxSweeps: number;
 }
 
 export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSettings => ({
   environment: 'local',
   account: '000000000000',
   injectWithinMs: 60_000,
-  // Longer than the longest function timeout (300 s): a live attempt is never taken for a crashed one.
-  eventLockMs: 360_000,
+  // On Lambda the claim lasts the invocation's remaining time instead (phase-handler.ts).
+  eventLockMs: 60_000,
   eventRetentionMs: 7 * 24 * 3_600_000,
   stuckAfterMs: 15 * 60_000,
+  // Longer than revert's 300 s timeout and Lambda's two retries of it.
+  stuckWithFaultAfterMs: 7 * 60_000,
+  deadlineGraceMs: 2 * 60_000,
+  maxSweeps: 3,
   ...overrides,
 });
 

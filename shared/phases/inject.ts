@@ -63,7 +63,10 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   }
 
   const actions = Object.entries(template.actions);
-  const revertDeadline = new Date(now.getTime() + Math.min(...actions.map(([, a]) => actionDurationMs(a))));
+  // A retried attempt keeps the deadline the first one armed (the schedule keeps its first time).
+  const revertDeadline = execution.revertDeadline
+    ? new Date(execution.revertDeadline)
+    : new Date(now.getTime() + Math.min(...actions.map(([, a]) => actionDurationMs(a))));
   await timer.schedule({
     name: timerNames.revertDeadline(executionId),
     at: revertDeadline,
@@ -75,6 +78,10 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
       at: revertDeadline.toISOString(),
     }),
   });
+  if (!execution.revertDeadline) {
+    const armed = await store.transition(executionId, { from: ['INJECTING'], set: { revertDeadline: revertDeadline.toISOString() } });
+    if (!armed) return []; // stopped before anything was injected
+  }
   await store.journal(executionId, { phase: PHASE, action: 'arm-revert-deadline', outcome: 'ok', detail: { at: revertDeadline.toISOString() } });
 
   const injected: FaultRecord[] = [];
@@ -100,6 +107,11 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
         if (existing?.state === 'INJECTED' || existing?.state === 'REVERTED') {
           if (existing.state === 'INJECTED') injected.push(existing);
           continue;
+        }
+        if (existing?.state === 'FAILED' || existing?.state === 'REVERT_FAILED') {
+          // An earlier attempt failed here and announced it (InjectionFailed): revert takes over.
+          await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'stale', detail: { state: existing.state } });
+          return [];
         }
         if (existing?.state === 'ARMED' && existing.owner !== event.id) {
           throw new InjectionInProgressError(`${action} on ${target.key} is being injected by another attempt (${existing.owner ?? 'unknown'})`);
@@ -130,7 +142,14 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   }
 
   const injectedAt = clock.now();
-  const observationEndsAt = new Date(injectedAt.getTime() + windowMs(template));
+  // The deadline counts from the start of injection, the window from its end: when injecting took
+  // long, the window is shortened so that it ends (and the planned revert runs) before the deadline.
+  const window = windowMs(template);
+  const latestEnd = revertDeadline.getTime() - Math.min(window, 5_000);
+  const observationEndsAt = new Date(Math.max(injectedAt.getTime(), Math.min(injectedAt.getTime() + window, latestEnd)));
+  if (observationEndsAt.getTime() < injectedAt.getTime() + window) {
+    await store.journal(executionId, { phase: PHASE, action: 'shorten-observation', outcome: 'ok', detail: { observationEndsAt: observationEndsAt.toISOString(), revertDeadline: revertDeadline.toISOString() } });
+  }
   const observing = await store.transition(executionId, {
     from: ['INJECTING'],
     to: 'OBSERVING',
@@ -153,21 +172,33 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
 
 /**
  * Reverts the faults this attempt injected after the execution was stopped. A fault that cannot be
- * undone is announced (RollbackFailed), never swallowed: a human is needed.
+ * undone is never swallowed: the execution ends ROLLBACK_FAILED (keeping its leases) and
+ * RollbackFailed calls for a human; if it had ended already, its targets are leased again.
  */
 const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected: readonly FaultRecord[]): Promise<BusEntry[]> => {
   const failures: { action: string; targetKey: string; error: string }[] = [];
   for (const fault of injected) {
     try {
       await deps.faults.forFault(fault.target.provider, fault.faultType).revert(fault);
-      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERTED', { revertedAt: deps.clock.now().toISOString() });
+      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'], 'REVERTED', { revertedAt: deps.clock.now().toISOString() });
       await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action} (stopped while injecting)`, outcome: 'ok', detail: { target: fault.target.key } });
     } catch (error) {
       const message = (error as Error).message;
       failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
-      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED'], 'REVERT_FAILED', { error: message });
+      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'], 'REVERT_FAILED', { error: message });
       await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', error: message });
     }
   }
-  return failures.length ? [RollbackFailed.entry({ executionId: execution.executionId, experimentId: execution.experimentId, faults: failures })] : [];
+  if (!failures.length) return [];
+  const { executionId, experimentId } = execution;
+  const alarm = RollbackFailed.entry({ executionId, experimentId, faults: failures });
+  const done = await finish(deps, executionId, ['INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'], 'ROLLBACK_FAILED', {
+    verdict: 'FAILED',
+    reasons: failures.map((f) => `revert of ${f.action} on ${f.targetKey} failed: ${f.error}`),
+  });
+  if (done) return [alarm, ...done.entries];
+  // Already final: nobody else may take these targets while the fault may be active.
+  const until = new Date(deps.clock.now().getTime() + 7 * 24 * 3_600_000);
+  for (const f of failures) await deps.store.acquireLease(f.targetKey, executionId, until);
+  return [alarm];
 };

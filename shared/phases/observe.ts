@@ -48,22 +48,27 @@ export const completeObservation = async (
     await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { early: true, windowEnd: execution.observationEndsAt } });
     return [];
   }
+  // Unknown means stop: an alarm that cannot be read, or no longer exists, ends the run now,
+  // INCONCLUSIVE; only an alarm really in ALARM is a safety violation.
   const stopAlarms = execution.template.stopConditions.map((s) => s.alarm);
+  let unknown: string | undefined;
   if (stopAlarms.length) {
-    const firing = await deps.alarms.inAlarm(stopAlarms).then(
-      (state) => state.inAlarm,
-      (error: unknown) => [`(stop-condition alarms unreadable: ${(error as Error).message})`],
-    );
-    if (firing.length) {
-      return [
-        SafetyViolated.entry({
-          executionId,
-          experimentId: execution.experimentId,
-          reason: 'alarm',
-          message: `stop-condition alarm ${firing.join(', ')} in ALARM at the end of observation`,
-          at: now.toISOString(),
-        }),
-      ];
+    try {
+      const state = await deps.alarms.inAlarm(stopAlarms);
+      if (state.inAlarm.length) {
+        return [
+          SafetyViolated.entry({
+            executionId,
+            experimentId: execution.experimentId,
+            reason: 'alarm',
+            message: `stop-condition alarm ${state.inAlarm.join(', ')} in ALARM at the end of observation`,
+            at: now.toISOString(),
+          }),
+        ];
+      }
+      if (state.missing.length) unknown = `stop-condition alarm ${state.missing.join(', ')} no longer exists`;
+    } catch (error) {
+      unknown = `stop-condition alarms could not be read at the end of observation: ${(error as Error).message}`;
     }
   }
   let metrics = {};
@@ -73,7 +78,11 @@ export const completeObservation = async (
     // A missing measurement makes the verdict INCONCLUSIVE later; it must not keep the fault active.
     await deps.store.journal(executionId, { phase: PHASE, action: 'measure', outcome: 'failed', error: (error as Error).message });
   }
-  const reverting = await deps.store.transition(executionId, { from: ['OBSERVING'], to: 'REVERTING', set: { observation: metrics } });
+  const reverting = await deps.store.transition(executionId, {
+    from: ['OBSERVING'],
+    to: 'REVERTING',
+    set: { observation: metrics, ...(unknown ? { failure: unknown } : {}) },
+  });
   if (!reverting) return [];
   await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'ok', detail: { metrics } });
   return [ObservationCompleted.entry({ executionId, experimentId: execution.experimentId, metrics })];

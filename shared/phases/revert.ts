@@ -78,6 +78,8 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
         break;
       }
       case 'REVERTING': {
+        // The revert deadline reached during a planned revert is no violation: the fault ends on time.
+        if (reason === 'deadline' && execution.observation && !execution.safety.violated) return revertAll(deps, execution, true);
         // A revert may be under way already; reverting is idempotent, so do it again now.
         const marked = await store.transition(executionId, { from: ['REVERTING'], expectedVersion: execution.version, set: { safety } });
         if (marked) return revertAll(deps, marked, false);
@@ -85,6 +87,11 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       }
       case 'RECOVERING':
       case 'VALIDATING': {
+        if (reason === 'deadline') {
+          // Every fault is reverted already: a deadline that fires now has nothing left to stop.
+          await store.journal(executionId, { phase: PHASE, action: 'SafetyViolated (deadline)', outcome: 'stale', detail: { status: execution.status } });
+          return [];
+        }
         // Every fault is reverted already; the violation still decides the verdict.
         const marked = await store.transition(executionId, { from: [execution.status], expectedVersion: execution.version, set: { safety } });
         if (marked) return [];
@@ -155,7 +162,10 @@ const journalStale = async (deps: PhaseDependencies, executionId: string, action
 /** The figures from injection to the stop: what the report shows of an aborted experiment. */
 const observedUntilStop = async (deps: PhaseDependencies, execution: Execution): Promise<Execution['observation']> => {
   if (!execution.injectedAt || !execution.template) return undefined;
-  const stoppedAt = execution.safety.at ? new Date(execution.safety.at) : deps.clock.now();
+  // The stop's time comes from its event (an alarm's own time): kept within [injectedAt, now].
+  const now = deps.clock.now().getTime();
+  const injectedAt = Date.parse(execution.injectedAt);
+  const stoppedAt = new Date(Math.min(now, Math.max(injectedAt, execution.safety.at ? Date.parse(execution.safety.at) : now)));
   try {
     return await deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: stoppedAt });
   } catch (error) {

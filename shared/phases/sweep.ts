@@ -1,7 +1,8 @@
-import { RecoveryCheckDue, RecoveryConfirmed, RecoveryTimedOut, SafetyViolated, type EventOf, type ScheduledEvent } from '../../events';
+import { RecoveryCheckDue, RecoveryConfirmed, RecoveryTimedOut, RollbackFailed, SafetyViolated, type EventOf, type ScheduledEvent } from '../../events';
 import type { Execution, Status } from '../domain/execution';
 import type { BusEntry } from '../ports';
-import type { PhaseDependencies } from './dependencies';
+import type { PhaseDependencies, PhaseSettings } from './dependencies';
+import { finish } from './finish';
 
 const PHASE = 'sweep';
 
@@ -14,20 +15,28 @@ const ACTIVE: readonly Status[] = ['REQUESTED', 'PREPARING', 'INJECTING', 'OBSER
  * the execution then waits forever, holding its leases. On each scheduled tick the sweeper finds
  * executions stuck past their deadlines and sends the event that moves them on: a safety stop
  * while a fault may be active (which reverts everything), the recovery check or the judgement
- * afterwards. Everything it sends goes through the same conditional transitions as the first time.
+ * afterwards. After `maxSweeps` nudges it gives the execution up: ROLLBACK_FAILED when a fault
+ * may still be active (leases kept, a human is called), FAILED otherwise.
  */
 export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseDependencies): Promise<BusEntry[]> => {
   const entries: BusEntry[] = [];
   const now = deps.clock.now();
   for (const status of ACTIVE) {
     for (const execution of await deps.store.executionsInStatus(status)) {
-      const entry = nudge(execution, now, deps.settings.stuckAfterMs);
+      const entry = nudge(execution, now, deps.settings);
       if (!entry) continue;
+      const sweeps = (execution.sweeps ?? 0) + 1;
+      if (sweeps > deps.settings.maxSweeps) {
+        entries.push(...(await giveUp(deps, execution)));
+        continue;
+      }
+      const counted = await deps.store.transition(execution.executionId, { from: [execution.status], expectedVersion: execution.version, set: { sweeps } });
+      if (!counted) continue; // it moved meanwhile
       await deps.store.journal(execution.executionId, {
         phase: PHASE,
         action: `stuck in ${execution.status} since ${execution.updatedAt}`,
         outcome: 'ok',
-        detail: { sends: entry.detailType },
+        detail: { sends: entry.detailType, sweeps },
       });
       entries.push(entry);
     }
@@ -35,29 +44,29 @@ export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseD
   return entries;
 };
 
-const nudge = (execution: Execution, now: Date, stuckAfterMs: number): BusEntry | undefined => {
+const nudge = (execution: Execution, now: Date, settings: PhaseSettings): BusEntry | undefined => {
   const { executionId, experimentId } = execution;
   const since = Date.parse(execution.updatedAt);
-  const stuck = now.getTime() - since > stuckAfterMs;
-  const stop = (message: string) =>
-    SafetyViolated.entry({ executionId, experimentId, reason: 'deadline', message, at: now.toISOString() });
+  const idleMs = now.getTime() - since;
+  const stop = (message: string) => SafetyViolated.entry({ executionId, experimentId, reason: 'deadline', message, at: now.toISOString() });
   switch (execution.status) {
     case 'REQUESTED':
     case 'PREPARING':
+      return idleMs > settings.stuckAfterMs ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: stopped by the sweeper`) : undefined;
     case 'INJECTING':
     case 'REVERTING':
-      return stuck ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: stopped and reverted by the sweeper`) : undefined;
+      return idleMs > settings.stuckWithFaultAfterMs ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: reverted by the sweeper`) : undefined;
     case 'OBSERVING': {
       const deadline = execution.revertDeadline ? Date.parse(execution.revertDeadline) : since;
-      return now.getTime() - deadline > stuckAfterMs ? stop(`revert deadline ${execution.revertDeadline} passed: reverted by the sweeper`) : undefined;
+      return now.getTime() - deadline > settings.deadlineGraceMs ? stop(`revert deadline ${execution.revertDeadline} passed: reverted by the sweeper`) : undefined;
     }
     case 'RECOVERING': {
       const deadline = execution.recoveryDeadline ? Date.parse(execution.recoveryDeadline) : since;
-      if (now.getTime() - Math.max(deadline, since) <= stuckAfterMs) return undefined;
+      if (now.getTime() - Math.max(deadline, since) <= settings.stuckAfterMs) return undefined;
       return RecoveryCheckDue.entry({ executionId, experimentId, attempt: 1, deadline: execution.recoveryDeadline ?? now.toISOString() });
     }
     case 'VALIDATING':
-      if (!stuck) return undefined;
+      if (idleMs <= settings.stuckAfterMs) return undefined;
       // Validate judges from the stored execution; this re-sends the event that was lost.
       return execution.recoveryTimedOut
         ? RecoveryTimedOut.entry({ executionId, experimentId, waitedSeconds: 0, lastCheck: 'resent by the sweeper', at: now.toISOString() })
@@ -65,4 +74,18 @@ const nudge = (execution: Execution, now: Date, stuckAfterMs: number): BusEntry 
     default:
       return undefined;
   }
+};
+
+const giveUp = async (deps: PhaseDependencies, execution: Execution): Promise<BusEntry[]> => {
+  const { executionId, experimentId } = execution;
+  const open = (await deps.store.listFaults(executionId)).filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');
+  const reason = `stuck in ${execution.status} after ${execution.sweeps ?? 0} nudges of the sweeper`;
+  if (open.length) {
+    const faults = open.map((f) => ({ action: f.action, targetKey: f.target.key, error: `${reason}; fault ${f.state}` }));
+    const done = await finish(deps, executionId, [execution.status], 'ROLLBACK_FAILED', { verdict: 'FAILED', reasons: [reason] }, execution.version);
+    return done ? [RollbackFailed.entry({ executionId, experimentId, faults }), ...done.entries] : [];
+  }
+  const done = await finish(deps, executionId, [execution.status], 'FAILED', { verdict: 'INCONCLUSIVE', failure: reason, reasons: [reason] }, execution.version);
+  await deps.store.journal(executionId, { phase: PHASE, action: 'give up', outcome: done ? 'failed' : 'stale', detail: { reason } });
+  return done?.entries ?? [];
 };

@@ -1,4 +1,4 @@
-import type { EventOf, RecoveryConfirmed, RecoveryTimedOut } from '../../events';
+import { RollbackFailed, type EventOf, type RecoveryConfirmed, type RecoveryTimedOut } from '../../events';
 import type { CriterionResult, Execution, FinalStatus, Verdict } from '../domain/execution';
 import type { SuccessCriterion } from '../domain/template';
 import type { BusEntry } from '../ports';
@@ -59,6 +59,17 @@ export const validate = async (
     if (!execution || execution.status !== 'VALIDATING') {
       if (execution) await deps.store.journal(executionId, { phase: PHASE, action: event['detail-type'], outcome: 'stale', detail: { status: execution.status } });
       return [];
+    }
+    const open = (await deps.store.listFaults(executionId)).filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');
+    if (open.length) {
+      // Never judged while a fault may be active: that needs a human, and its targets stay leased.
+      const faults = open.map((f) => ({ action: f.action, targetKey: f.target.key, error: f.error ?? `fault is ${f.state}` }));
+      const done = await finish(deps, executionId, ['VALIDATING'], 'ROLLBACK_FAILED', {
+        verdict: 'FAILED',
+        reasons: faults.map((f) => `${f.action} on ${f.targetKey} is not reverted: ${f.error}`),
+      }, execution.version);
+      if (done) return [RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults }), ...done.entries];
+      continue;
     }
     const { verdict, status, criteria, reasons } = judge(execution);
     const done = await finish(deps, executionId, ['VALIDATING'], status, { verdict, criteria, reasons }, execution.version);

@@ -46,7 +46,7 @@ export const createPhaseHandler = (definition: PhaseDefinition, source: Dependen
   let resolved: PhaseDependencies | undefined;
   const dependencies = () => (resolved ??= typeof source === 'function' ? source() : source);
 
-  const handle = async (raw: unknown): Promise<HandlerOutcome> => {
+  const handle = async (raw: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<HandlerOutcome> => {
     const deps = dependencies();
     let event: BusEvent;
     let route: Route | undefined;
@@ -68,7 +68,11 @@ export const createPhaseHandler = (definition: PhaseDefinition, source: Dependen
     }
 
     const { store } = deps;
-    const claim = await store.claimEvent(definition.name, event.id, deps.settings.eventLockMs, deps.settings.eventRetentionMs);
+    // The claim lasts as long as this invocation can (a live attempt is never taken over), and no
+    // longer, so that Lambda's retry of an attempt that died finds it expired.
+    const lockMs =
+      typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() + 10_000 : deps.settings.eventLockMs;
+    const claim = await store.claimEvent(definition.name, event.id, lockMs, deps.settings.eventRetentionMs);
     if (claim.kind === 'duplicate') {
       const executionId = executionIdOf(event);
       if (executionId && (await store.getExecution(executionId))) {

@@ -392,6 +392,15 @@ export class ExecutionStore {
    * (until its ttl).
    */
   async claimEvent(consumer: string, eventId: string, lockMs: number, retentionMs: number): Promise<EventClaim> {
+    // A claim released between our put and our read would look like a duplicate: try twice.
+    for (let attempt = 0; ; attempt++) {
+      const claim = await this.tryClaimEvent(consumer, eventId, lockMs, retentionMs);
+      if (claim !== 'released') return claim;
+      if (attempt > 0) return { kind: 'in-progress' };
+    }
+  }
+
+  private async tryClaimEvent(consumer: string, eventId: string, lockMs: number, retentionMs: number): Promise<EventClaim | 'released'> {
     const now = this.clock.now();
     try {
       await this.doc.send(
@@ -424,6 +433,7 @@ export class ExecutionStore {
       return { kind: 'unpublished', outputs: JSON.parse(String(Item.outputs)) as BusEntry[] };
     }
     if (Item?.state === 'IN_PROGRESS') return { kind: 'in-progress' };
+    if (!Item) return 'released';
     return { kind: 'duplicate' };
   }
 

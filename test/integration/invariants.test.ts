@@ -185,6 +185,27 @@ describe('invariants of ARCHITECTURE §7', () => {
       expect(t.faults.active.size).toBe(0);
     });
 
+    it('a stop-condition alarm that no longer exists at the end of observation ends the run INCONCLUSIVE, never PASSED', async () => {
+      t = await startTestRuntime();
+      const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' } }));
+      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
+      t.alarms.known.delete('local-p95-latency');
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE', reasons: ['stop-condition alarm local-p95-latency no longer exists'] });
+      expect(t.faults.active.size).toBe(0);
+    });
+
+    it('a slow injection shortens the window instead of letting the revert deadline abort the run', async () => {
+      t = await startTestRuntime();
+      t.faults.duringInject = () => new Promise((r) => setTimeout(r, 1500));
+      const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT2S' } } }));
+      const final = await t.runtime.waitForFinal(executionId);
+      expect(final).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', safety: { violated: false } });
+      expect(Date.parse(final.observationEndsAt!)).toBeLessThan(Date.parse(final.revertDeadline!));
+      expect(Date.parse(final.observationEndsAt!)).toBeLessThan(Date.parse(final.injectedAt!) + 1000);
+      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'shorten-observation')).toBe(true);
+    });
+
     it('an early end-of-observation event is stale: the window is the execution\'s own', async () => {
       t = await startTestRuntime();
       const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT20S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } } }));
@@ -212,6 +233,31 @@ describe('invariants of ARCHITECTURE §7', () => {
       await t.runtime.bus.idle();
       expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
       expect(t.faults.active.size).toBe(0);
+    });
+
+    it('a fault that lands after an abort and cannot be undone ends ROLLBACK_FAILED, keeping the lease', async () => {
+      t = await startTestRuntime();
+      let executionId = '';
+      const seen: string[] = [];
+      t.runtime.bus.subscribe((e) => seen.push(e['detail-type']));
+      t.faults.duringInject = async () => {
+        await t.runtime.bus.publish([
+          SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'abort', at: new Date().toISOString() }),
+        ]);
+        await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status !== 'INJECTING');
+        t.faults.failRevert.add('network-latency');
+      };
+      executionId = await t.runtime.requestExperiment(quickTemplate());
+      await waitFor(async () => seen.includes('RollbackFailed'));
+      const final = await t.runtime.waitForFinal(executionId);
+      await t.runtime.bus.idle();
+      const after = (await t.runtime.store.getExecution(executionId))!;
+      // ROLLBACK_FAILED, unless the aborted run had already ended: then its target is leased again.
+      expect(['ROLLBACK_FAILED', 'ABORTED']).toContain(after.status);
+      expect(after.verdict).toBe('FAILED');
+      expect(await t.runtime.store.leaseHolder(final.targets![0]!.key)).toBe(executionId);
+      expect(t.faults.active.size).toBe(1);
+      expect((await t.runtime.store.listFaults(executionId)).map((f) => f.state)).toEqual(['REVERT_FAILED']);
     });
 
     it('a revert that fails ends ROLLBACK_FAILED, keeps the lease and announces RollbackFailed', async () => {

@@ -22,7 +22,7 @@ describe('the sweeper moves on executions that lost an event', () => {
   afterEach(async () => t.runtime.stop());
 
   it('an execution stuck injecting is stopped, leaving no lease and no fault', async () => {
-    t = await startTestRuntime({ settings: { stuckAfterMs: 100 } });
+    t = await startTestRuntime({ settings: { stuckAfterMs: 100, stuckWithFaultAfterMs: 100 } });
     loseOnce(t, 'ExperimentStarted');
     const executionId = await t.runtime.requestExperiment(quickTemplate());
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'INJECTING');
@@ -48,6 +48,26 @@ describe('the sweeper moves on executions that lost an event', () => {
 
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
     expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
+  });
+
+  it('gives up an execution that stays stuck: FAILED when no fault is active', async () => {
+    t = await startTestRuntime({ settings: { stuckAfterMs: 50, stuckWithFaultAfterMs: 50, maxSweeps: 1 } });
+    loseOnce(t, 'ExperimentStarted');
+    const publish = t.runtime.bus.publish.bind(t.runtime.bus);
+    t.runtime.bus.publish = async (entries: readonly BusEntry[]) => publish(entries.filter((e) => e.detailType !== 'SafetyViolated'));
+    const executionId = await t.runtime.requestExperiment(quickTemplate());
+    await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'INJECTING');
+    await t.runtime.bus.idle();
+    await new Promise((r) => setTimeout(r, 80));
+    t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
+    await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.sweeps === 1);
+    await t.runtime.bus.idle();
+    await new Promise((r) => setTimeout(r, 80));
+    t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
+    const final = await t.runtime.waitForFinal(executionId);
+    expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE' });
+    expect(final.reasons?.[0]).toMatch(/stuck in INJECTING after 1 nudges/);
+    expect(await t.runtime.store.leaseHolder(final.targets![0]!.key)).toBeUndefined();
   });
 
   it('leaves executions that are on time alone', async () => {
