@@ -11,7 +11,9 @@ import { resultDocument } from '../shared/phases/result';
 import type { BusEvent } from '../shared/ports';
 import { InvalidSuiteError } from '../shared/delivery/suite';
 import { resolveSuiteFile } from '../shared/delivery/suite-file';
-import { runGameDay } from '../shared/delivery/local';
+import { deliverPipelineEvent, localDeliveryExtras, runGameDay, runPipelineJob } from '../shared/delivery/local';
+import { storeTemplate } from '../shared/delivery/bindings';
+import { LocalPipelineControl } from '../shared/delivery/pipeline-control';
 import { awsBackend, localBackend, stackNames, type Backend } from './backend';
 import { consoleOutput, journalLine, progressLine, table, type Output } from './display';
 
@@ -21,6 +23,7 @@ usage:
   faultline validate <template>
   faultline run <template> [--local] [--dry-run] [--json] [--stage S] [--environment E]
   faultline gameday <suite> [--local] [--json]
+  faultline pipeline <event-or-job.json> --template <file> [--template <file> ...] --local
   faultline local [--port 4010]
   faultline status <executionId> [--json] [--stage S]
   faultline abort <executionId> [--stage S]
@@ -53,6 +56,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       stage: { type: 'string' },
       environment: { type: 'string' },
       reason: { type: 'string', default: 'halted by an operator' },
+      template: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -75,6 +79,8 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
         return await gameDayCommand(required(arg, 'suite'), { json: values.json, local: values.local }, out);
       case 'local':
         return await localCommand(Number(values.port), out);
+      case 'pipeline':
+        return await pipelineCommand(required(arg, 'event-or-job.json'), { templates: values.template ?? [], local: values.local }, out);
       case 'status':
         return await statusCommand(required(arg, 'executionId'), { json: values.json, stage: values.stage }, out);
       case 'abort':
@@ -249,19 +255,7 @@ const gameDayCommand = async (path: string, options: { json: boolean; local: boo
   const backend = await localBackend();
   const local = backend.local!;
   const documents: ResultDocument[] = [];
-  const names = new Map<string, string>();
-  const startedAt = new Map<string, number>();
-  const unsubscribe = local.runtime.bus.subscribe((event) => {
-    const detail = event.detail as { executionId?: string; experimentId?: string };
-    if (!detail?.executionId || !detail.experimentId) return;
-    if (!startedAt.has(detail.executionId)) {
-      startedAt.set(detail.executionId, Date.now());
-      names.set(detail.executionId, detail.experimentId);
-      out.progress(`\n== ${detail.experimentId}`);
-    }
-    const line = progressLine(event, startedAt.get(detail.executionId)!);
-    if (line) out.progress(line);
-  });
+  const unsubscribe = local.runtime.bus.subscribe(progressOfEveryExecution(out, (experimentId) => out.progress(`\n== ${experimentId}`)));
   let summary;
   try {
     if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
@@ -294,6 +288,71 @@ const gameDayCommand = async (path: string, options: { json: boolean; local: boo
     return EXIT.rollbackFailed;
   }
   return EXIT.ok;
+};
+
+/**
+ * Feeds the embedded runtime a CodePipeline state-change event or an Invoke-action job, exactly as
+ * AWS sends them (the runtime takes the account they name), with the given templates stored and
+ * bound; waits for the experiments they start and prints what CodePipeline would have been told.
+ */
+const pipelineCommand = async (path: string, options: { templates: string[]; local: boolean }, out: Output): Promise<number> => {
+  if (!options.local) throw new UsageError('pipeline feeds the embedded runtime: add --local (on AWS, CodePipeline sends these itself)');
+  if (!existsSync(path)) throw new UsageError(`no file at ${path}`);
+  let input: Record<string, unknown>;
+  try {
+    input = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  const job = input['CodePipeline.job'] as { accountId?: unknown } | undefined;
+  const account = String(job ? job.accountId : input.account);
+  if (!/^\d{12}$/.test(account)) throw new UsageError(`${path}: neither a CodePipeline job nor an EventBridge event with an account`);
+  const templates = options.templates.map(readTemplate);
+  const backend = await localBackend({ runtime: { settings: { account } } });
+  const local = backend.local!;
+  const started: string[] = [];
+  const unsubscribe = local.runtime.bus.subscribe(progressOfEveryExecution(out, (experimentId, executionId) => started.push(executionId)));
+  try {
+    for (const template of templates) await storeTemplate(backend.store, template);
+    if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
+    if (job) {
+      // CodePipeline invokes the gate again about once a second or slower; so does this.
+      const run = await runPipelineJob(local.runtime, input, { pollMs: 1000, extras: localDeliveryExtras({ pipelines: new LocalPipelineControl((line) => out.progress(line)) }) });
+      out.result(`job ${run.final.kind} after ${run.invocations} invocation(s) of the gate`);
+      return run.final.kind === 'passed' ? EXIT.ok : EXIT.failed;
+    }
+    await deliverPipelineEvent(local.runtime, input as unknown as BusEvent);
+    if (!started.length) {
+      out.result('no experiment started: no stored template is bound to this pipeline, stage or action, or the state is not SUCCEEDED');
+      return EXIT.ok;
+    }
+    const documents: ResultDocument[] = [];
+    for (const executionId of started) {
+      const execution = await local.runtime.waitForFinal(executionId, 10 * 60_000);
+      documents.push(resultDocument(execution, await backend.store.listFaults(executionId), await backend.store.readJournal(executionId)));
+    }
+    await local.runtime.bus.idle();
+    out.result(summaryTable(documents));
+    return documents.some((d) => d.status === 'ROLLBACK_FAILED') ? EXIT.rollbackFailed : EXIT.ok;
+  } finally {
+    unsubscribe();
+    await backend.close();
+  }
+};
+
+/** Progress lines of every execution on the bus, timed from its first event. */
+const progressOfEveryExecution = (out: Output, onStart: (experimentId: string, executionId: string) => void) => {
+  const startedAt = new Map<string, number>();
+  return (event: BusEvent) => {
+    const detail = event.detail as { executionId?: string; experimentId?: string };
+    if (!detail?.executionId || !detail.experimentId) return;
+    if (!startedAt.has(detail.executionId)) {
+      startedAt.set(detail.executionId, Date.now());
+      onStart(detail.experimentId, detail.executionId);
+    }
+    const line = progressLine(event, startedAt.get(detail.executionId)!);
+    if (line) out.progress(line);
+  };
 };
 
 /** Before an experiment, the fleet must be back to its steady state (bounded wait). */
