@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageStack } from '../test/support/package-stack';
+import { disposePackagedStack, packageStack } from '../test/support/package-stack';
 
 const BUDGET_BYTES = 100 * 1024;
 
@@ -38,6 +38,7 @@ const main = () => {
   for (const r of rows) {
     process.stdout.write(`${r.name.padEnd(24)} ${kb(r.zipped).padStart(10)} ${kb(r.unzipped).padStart(10)}${r.zipped > BUDGET_BYTES ? '  over the 100 KB budget' : ''}\n`);
   }
+  disposePackagedStack();
   const over = rows.filter((r) => r.zipped > BUDGET_BYTES);
   process.stdout.write(`${rows.length} functions, ${over.length} over the budget of ${kb(BUDGET_BYTES)} zipped\n`);
   if (over.length) process.exitCode = 1;

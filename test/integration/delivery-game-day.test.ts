@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -31,7 +31,7 @@ describe('game days on the embedded runtime', () => {
     writeFileSync(join(dir, 'latency.yaml'), stringify(quickTemplate({ id: 'file-latency' })));
     writeFileSync(join(dir, 'suite.yaml'), stringify({ name: 'local-suite', templates: ['./latency.yaml', 'stored-latency'] }));
 
-    const summary = await runGameDay(t.runtime, join(dir, 'suite.yaml'));
+    const summary = await runGameDay(t.runtime, join(dir, 'suite.yaml')).finally(() => rmSync(dir, { recursive: true, force: true }));
 
     expect(summary).toMatchObject({ suite: 'local-suite', status: 'COMPLETED', verdict: 'PASSED' });
     expect(summary.executions.map((e) => [e.experimentId, e.status, e.verdict])).toEqual([

@@ -4,7 +4,7 @@ import { PHASES } from '../../shared/phases/definitions';
 import { tableDefinition } from '../../shared/store/table';
 import { REQUIRED_ENV_VARS } from '../../shared/aws/config';
 import { HOST_FAULT_TYPES } from '../../shared/aws/faults';
-import { packageStack, type CloudFormationTemplate } from '../support/package-stack';
+import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../support/package-stack';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
@@ -30,6 +30,7 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
   beforeAll(() => {
     ({ template, dir } = packageStack());
   }, 240_000);
+  afterAll(() => disposePackagedStack());
 
   const resourcesOfType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
   const rules = () => resourcesOfType('AWS::Events::Rule');

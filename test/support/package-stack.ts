@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -15,6 +15,12 @@ export interface CloudFormationTemplate {
 }
 
 let packaged: { dir: string; template: CloudFormationTemplate } | undefined;
+
+/** Removes what packageStack wrote. */
+export const disposePackagedStack = (): void => {
+  if (packaged) rmSync(packaged.dir, { recursive: true, force: true });
+  packaged = undefined;
+};
 
 /**
  * Runs `serverless package` offline (no credentials, no network) once per test process and returns
