@@ -7,30 +7,14 @@ import {
   StopExperimentCommand,
   type ExperimentStatus,
 } from '@aws-sdk/client-fis';
-import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { fisClientToken, FisExperimentProvider } from '../../../shared/aws/faults/fis-experiment';
 import type { FaultRecord, ResolvedTarget } from '../../../shared/domain/execution';
 import { InjectionError, RevertError } from '../../../shared/errors';
 import type { InjectRequest } from '../../../shared/ports';
+import { mockFis } from '../../support/fis-stub';
 
-/**
- * @aws-sdk/client-fis 3.523.0 (the newest this registry has) is typed on older @smithy types than
- * aws-sdk-client-mock 4: the stub works at run time, but its generics reject the FIS classes. The
- * FIS stub is therefore seen through this narrow interface.
- */
-interface FisStub {
-  on(command: unknown, input?: object): FisBehaviour;
-  reset(): void;
-  commandCalls(command: unknown, input?: object): { args: [{ input: Record<string, unknown> }] }[];
-}
-interface FisBehaviour {
-  resolves(output: object): FisBehaviour;
-  resolvesOnce(output: object): FisBehaviour;
-  rejects(error: unknown): FisBehaviour;
-  on(command: unknown, input?: object): FisBehaviour;
-}
-const fis = mockClient(FisClient as never) as unknown as FisStub;
+const fis = mockFis();
 
 const provider = () => new FisExperimentProvider({ fis: new FisClient({}), poll: { attempts: 3, intervalMs: 3000, sleep: async () => undefined } });
 

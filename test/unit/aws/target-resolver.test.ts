@@ -5,26 +5,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsTargetResolver, TargetResolutionError } from '../../../shared/aws/target-resolver';
 import type { TargetSpec } from '../../../shared/domain/template';
+import { mockFis } from '../../support/fis-stub';
 
 const ec2 = mockClient(EC2Client);
 const rds = mockClient(RDSClient);
-/**
- * @aws-sdk/client-fis 3.523.0 (the newest this registry has) is typed on older @smithy types than
- * aws-sdk-client-mock 4: the stub works at run time, but its generics reject the FIS classes. The
- * FIS stub is therefore seen through this narrow interface.
- */
-interface FisStub {
-  on(command: unknown, input?: object): FisBehaviour;
-  reset(): void;
-  commandCalls(command: unknown, input?: object): { args: [{ input: Record<string, unknown> }] }[];
-}
-interface FisBehaviour {
-  resolves(output: object): FisBehaviour;
-  resolvesOnce(output: object): FisBehaviour;
-  rejects(error: unknown): FisBehaviour;
-  on(command: unknown, input?: object): FisBehaviour;
-}
-const fis = mockClient(FisClient as never) as unknown as FisStub;
+const fis = mockFis();
 
 const resolver = () =>
   new AwsTargetResolver({
