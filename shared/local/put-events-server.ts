@@ -9,7 +9,7 @@ import type { BusName, LocalBus } from './bus';
 /**
  * The EventBridge `PutEvents` API on a local port (AWS JSON 1.1 protocol), so that the AWS CLI and
  * the SDKs publish to the embedded bus as they would to EventBridge. Wire format and validation:
- * /work/shared/fixtures/aws-events/putevents-protocol.md, the PutEvents API Reference and the
+ * test/fixtures/aws-events/putevents-protocol.md, the PutEvents API Reference and the
  * User Guide page "Calculating PutEvents event entry size". SigV4 is not checked.
  */
 export interface PutEventsServerOptions {

@@ -1,13 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AWS_EVENTS, CloudWatchAlarmStateChange, FAULTLINE_EVENTS, ScheduledEvent } from '../../events';
 import { MalformedEventError } from '../../shared/errors';
 import { matchesPattern } from '../../shared/local/event-pattern';
 import { loadFunctionRules } from '../../shared/local/rules';
 import { PHASES } from '../../shared/phases/definitions';
+import { awsFixture, awsFixtureNames } from '../support/fixtures';
 
-const AWS_FIXTURES = join(__dirname, '../../../shared/fixtures/aws-events');
-const awsFixture = (name: string) => JSON.parse(readFileSync(join(AWS_FIXTURES, name), 'utf8')) as Record<string, unknown>;
 const rules = loadFunctionRules(join(__dirname, '../../serverless.yml'));
 
 /** The envelope EventBridge wraps around a PutEvents entry. */
@@ -68,7 +66,7 @@ describe('faultline event contracts', () => {
 });
 
 describe('AWS events as AWS documents them', () => {
-  const alarmFixtures = readdirSync(AWS_FIXTURES).filter((f) => f.startsWith('cloudwatch-alarm-state-change'));
+  const alarmFixtures = awsFixtureNames(/^cloudwatch-alarm-state-change\./);
 
   it.each(alarmFixtures)('%s parses and, in ALARM, reaches guard on the default bus only', (file) => {
     const event = awsFixture(file);

@@ -1,9 +1,7 @@
-import { readdirSync } from 'node:fs';
 import { RECORDS } from '../../shared/delivery/dependencies';
 import { deliverPipelineEvent } from '../../shared/delivery/local';
 import type { BusEvent } from '../../shared/ports';
 import {
-  AWS_FIXTURES,
   awsFixture,
   boundTemplate,
   requestsSeen,
@@ -13,6 +11,7 @@ import {
   waitFor,
   type DeliveryTestRuntime,
 } from '../support/delivery';
+import { awsFixtureNames } from '../support/fixtures';
 
 /** The pipeline execution id of every CodePipeline fixture. */
 const DEPLOYED_BY = '12345678-1234-5678-abcd-12345678abcd';
@@ -67,7 +66,7 @@ describe('pipeline trigger: CodePipeline state changes start the bound experimen
     });
   });
 
-  it.each(readdirSync(AWS_FIXTURES).filter((f) => /^codepipeline-.*state-change\.(started|stopped|failed)\.json$/.test(f)))(
+  it.each(awsFixtureNames(/^codepipeline-.*state-change\.(started|stopped|failed)\.json$/))(
     '%s (a run that did not finish deploying) starts nothing',
     async (file) => {
       const requested = requestsSeen(t);

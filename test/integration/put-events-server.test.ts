@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { EventBridgeClient, ListRulesCommand, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { LocalBus, type BusName } from '../../shared/local/bus';
 import { startPutEventsServer, type PutEventsServer } from '../../shared/local/put-events-server';
 import type { BusEvent } from '../../shared/ports';
 import type { Logger } from '../../shared/runtime/logger';
+import { awsFixtureText } from '../support/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/aws-events';
 const CUSTOM_BUS = 'faultline-local';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -96,7 +95,7 @@ describe('PutEvents endpoint in front of the local bus', () => {
   });
 
   it('accepts the AWS CLI example body verbatim and puts it on the default bus', async () => {
-    const body = readFileSync(`${FIXTURES}/eventbridge-putevents.request-body.json`, 'utf8');
+    const body = awsFixtureText('eventbridge-putevents.request-body.json');
 
     const res = await post(body);
     const out = (await res.json()) as { FailedEntryCount: number; Entries: Array<{ EventId?: string }> };

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TemplateInput } from '../../shared/domain/template';
 import { parseTemplate } from '../../shared/domain/template';
 import { storeTemplate } from '../../shared/delivery/bindings';
@@ -8,12 +6,10 @@ import { LocalPipelineControl, type PipelineControl } from '../../shared/deliver
 import type { DeliveryExtras, DeliverySettings } from '../../shared/delivery/dependencies';
 import type { BusEvent } from '../../shared/ports';
 import { startTestRuntime, type TestRuntime } from './runtime';
+import { awsFixture } from './fixtures';
 import { quickTemplate } from './templates';
 
-export const AWS_FIXTURES = join(__dirname, '../../../shared/fixtures/aws-events');
-
-/** A fixture of /shared/fixtures/aws-events, as AWS documents it (a fresh copy each time). */
-export const awsFixture = <T = Record<string, unknown>>(name: string): T => JSON.parse(readFileSync(join(AWS_FIXTURES, name), 'utf8')) as T;
+export { awsFixture } from './fixtures';
 
 /** The account of the CodePipeline fixtures: the stack must trust it for them to be accepted. */
 export const FIXTURE_ACCOUNT = '123456789012';

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import {
   type EventPattern,
   InvalidEventPatternError,
   matchesPattern,
   validatePattern,
 } from '../../shared/local/event-pattern';
+import { awsFixture } from '../support/fixtures';
 
 interface DocumentedCase {
   name: string;
@@ -17,8 +15,7 @@ interface DocumentedCase {
   source: string;
 }
 
-const FIXTURE = path.join(__dirname, '../../../shared/fixtures/aws-events/eventbridge-pattern-cases.documented.json');
-const documented = JSON.parse(readFileSync(FIXTURE, 'utf8')) as DocumentedCase[];
+const documented = awsFixture<DocumentedCase[]>('eventbridge-pattern-cases.documented.json');
 
 /** The example event of the Event Ruler README, which its operator examples are written against. */
 const rulerEvent = {

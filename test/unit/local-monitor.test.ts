@@ -2,8 +2,6 @@
  * The local monitor's figures and alarms, fed with synthetic samples: M-out-of-N evaluation the
  * way CloudWatch does it, and state-change events of the exact AWS shape.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CloudWatchAlarmStateChange } from '../../events/aws/cloudwatch-alarm-state-change';
 import { parseTemplate } from '../../shared/domain/template';
 import { ConfigurationError } from '../../shared/errors';
@@ -22,8 +20,7 @@ import {
   type AlarmStateChangeDetail,
   type MonitoredFleet,
 } from '../../shared/local/monitor';
-
-const AWS_FIXTURE = join(__dirname, '../../../shared/fixtures/aws-events/cloudwatch-alarm-state-change.single-metric.json');
+import { awsFixture } from '../support/fixtures';
 
 /** Periods aligned on whole seconds, as the evaluator aligns them. */
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
@@ -208,7 +205,7 @@ describe('alarm state-change events', () => {
   });
 
   test('the event has the same fields as AWS’s own example, at every level', () => {
-    const aws = JSON.parse(readFileSync(AWS_FIXTURE, 'utf8')) as BusEvent<AlarmStateChangeDetail>;
+    const aws = awsFixture<BusEvent<AlarmStateChangeDetail>>('cloudwatch-alarm-state-change.single-metric.json');
     const series = new MetricSeries();
     probes(series, 0, 0);
     const event = evaluatorOver(series).evaluate(availabilityAlarm.name, new Date(at(1, 25)))!;

@@ -1,16 +1,14 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsResponse } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { readFileSync } from 'node:fs';
 import { EventBridgePublisher, EventPublishError, MAX_REQUEST_BYTES } from '../../../shared/aws/event-publisher';
 import type { BusEntry } from '../../../shared/ports';
+import { awsFixture } from '../../support/fixtures';
 
 const eventBridge = mockClient(EventBridgeClient);
 
 /** EventBridge's own example of a partial failure: three entries, the second failed with InternalFailure. */
-const partialFailure = JSON.parse(
-  readFileSync('/work/shared/fixtures/aws-events/eventbridge-putevents.response.partial-failure.json', 'utf8'),
-) as PutEventsResponse;
+const partialFailure = awsFixture<PutEventsResponse>('eventbridge-putevents.response.partial-failure.json');
 
 const entry = (n: number, detail: Record<string, unknown> = {}): BusEntry => ({
   source: 'faultline',
