@@ -21,9 +21,10 @@ export const MAX_DURATION_SECONDS = 999_999;
 export class HostFaultParameterError extends FaultlineError {}
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
-const SERVICE_UNIT = /^[A-Za-z0-9@._-]{1,128}$/;
-const ENDPOINT = /^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/;
-const INTERFACE = /^[A-Za-z0-9_.:-]{1,15}$/;
+// Names start with a letter, digit or underscore: a leading '-' would reach the host's commands as an option.
+const SERVICE_UNIT = /^[A-Za-z0-9_][A-Za-z0-9@._-]{0,127}$/;
+const ENDPOINT = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}(:[0-9]{1,5})?$/;
+const INTERFACE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$/;
 const DISK_PATH = /^\/[A-Za-z0-9._/-]{0,200}$/;
 
 const fail = (message: string): never => {

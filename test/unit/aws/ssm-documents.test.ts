@@ -3,7 +3,12 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { HOST_FAULT_TYPES, hostFaultParameters, type HostFaultType } from '../../../shared/aws/faults/host-fault-documents';
+import {
+  HOST_FAULT_TYPES,
+  HostFaultParameterError,
+  hostFaultParameters,
+  type HostFaultType,
+} from '../../../shared/aws/faults/host-fault-documents';
 
 /**
  * The SSM documents are the other half of the host-fault provider: these tests hold the two
@@ -95,6 +100,131 @@ describe.each(HOST_FAULT_TYPES)('SSM document %s', (faultType) => {
   it('ends the fault on the host by itself: a deadline unit or a timeout of DurationSeconds', () => {
     const script = doc.mainSteps[0]!.inputs.runCommand.join('\n');
     expect(script).toMatch(/systemd-run --unit="\$EXPIRY"[^\n]*\\\n\s*\/bin\/bash -c "sleep \$DURATION;|timeout --signal=KILL "\$DURATION"/);
+  });
+});
+
+/**
+ * SSM refuses a parameter value that does not match the parameter's allowedPattern (or is not one
+ * of its allowedValues), before anything runs; the value then replaces {{ Name }} in the script as
+ * text. The patterns are therefore the documents' defence against shell injection.
+ *
+ * SSM's own engine is Java's; here each pattern runs as a JavaScript RegExp with `test`, which finds a
+ * match anywhere in the value: the stricter reading, under which only a pattern anchored at both
+ * ends (^...$) can pass. One difference remains: Java's `$` also matches before a final line
+ * terminator, so SSM may let through a value with one trailing newline. Every value sits inside
+ * single quotes in the scripts and nothing can follow that newline, so it cannot start a command.
+ */
+const accepts = (parameter: DocumentParameter, value: string): boolean =>
+  (parameter.allowedValues === undefined || parameter.allowedValues.includes(value)) &&
+  (parameter.allowedPattern === undefined || new RegExp(parameter.allowedPattern).test(value));
+
+/** Values that would add a command, an option or a redirection if the shell saw them unchecked. */
+const injectionAttempts = (valid: string): string[] => [
+  `${valid}; rm -rf /`,
+  `${valid};reboot`,
+  '$(reboot)',
+  `${valid}$(reboot)`,
+  '`reboot`',
+  `${valid}\`reboot\``,
+  `${valid}\nreboot`,
+  `${valid}\r\nreboot`,
+  `reboot\n${valid}`,
+  `${valid}\n`,
+  `${valid} && reboot`,
+  `${valid}&&reboot`,
+  `${valid} || reboot`,
+  `${valid} | sh`,
+  `${valid}|sh`,
+  `${valid} & reboot`,
+  `${valid} > /etc/passwd`,
+  `${valid}>/etc/passwd`,
+  `${valid}</etc/shadow`,
+  `${valid}'; reboot; '`,
+  `'${valid}'`,
+  `"${valid}"`,
+  `${valid}'`,
+  `${valid}\\`,
+  `${valid} `,
+  ` ${valid}`,
+  `${valid} reboot`,
+  `${valid}\treboot`,
+  `${valid}\${IFS}reboot`,
+  `${valid}#`,
+  `${valid}*`,
+  `-${valid}`,
+  '--help',
+  '-rf',
+  '',
+];
+
+/** The attempts a parameter lets through (none is the goal). */
+const holes = (parameter: DocumentParameter, valid: string): string[] => injectionAttempts(valid).filter((attempt) => accepts(parameter, attempt));
+
+/** Every value of a parameter known to be valid: its default and whatever the provider sends. */
+const validValues = (faultType: HostFaultType, name: string): string[] => {
+  const declared = documentOf(faultType).parameters[name]!;
+  const sent = SAMPLES[faultType].flatMap((sample) => hostFaultParameters(faultType, sample, 300, 'inject')[name] ?? []);
+  return [...new Set([...(declared.default === undefined ? [] : [declared.default]), ...(declared.allowedValues ?? []), ...sent])];
+};
+
+describe.each(HOST_FAULT_TYPES)('SSM document %s against shell injection', (faultType) => {
+  const doc = documentOf(faultType);
+
+  it.each(Object.keys(doc.parameters))('%s is constrained, anchored, accepts its valid values and refuses every injection attempt', (name) => {
+    const parameter = doc.parameters[name]!;
+    expect(parameter.allowedPattern !== undefined || parameter.allowedValues !== undefined).toBe(true);
+    if (parameter.allowedPattern) expect(parameter.allowedPattern).toMatch(/^\^.*[^\\]\$$/);
+    const valid = validValues(faultType, name);
+    expect(valid.length).toBeGreaterThan(0);
+    for (const value of valid) {
+      expect({ value, accepted: accepts(parameter, value) }).toEqual({ value, accepted: true });
+      expect({ value, holes: holes(parameter, value) }).toEqual({ value, holes: [] });
+    }
+  });
+});
+
+describe('the injection check on deliberately weak patterns', () => {
+  it.each([
+    ['anything goes', '^.*$', '300'],
+    ['unanchored digits', '[0-9]+', '300'],
+    ['anchored at the start only', '^[0-9]+', '300'],
+    ['anchored on one side of an alternation each', '^any|[0-9./]+$', 'any'],
+    ['a leading dash allowed', '^[A-Za-z0-9._-]{1,64}$', 'nginx'],
+  ])('finds the holes of %s (%s)', (_, allowedPattern, valid) => {
+    const parameter: DocumentParameter = { type: 'String', allowedPattern };
+    expect(accepts(parameter, valid)).toBe(true);
+    expect(holes(parameter, valid).length).toBeGreaterThan(0);
+  });
+
+  it('finds the holes of a parameter with no constraint at all', () => {
+    expect(holes({ type: 'String' }, 'nginx')).toEqual(injectionAttempts('nginx'));
+  });
+});
+
+describe('hostFaultParameters refuses what the documents refuse', () => {
+  // The provider checks the free-form strings itself, so that a bad value is refused with its reason
+  // before anything is sent: it must refuse every attempt the document's pattern refuses.
+  const free: [HostFaultType, string, (value: string) => Record<string, unknown>][] = [
+    ['disk-stress', 'Path', (path) => ({ path })],
+    ['network-latency', 'Interface', (iface) => ({ interface: iface })],
+    ['network-partition', 'Cidrs', (cidr) => ({ direction: 'dependency', cidrs: [cidr] })],
+    ['service-unavailable', 'Service', (service) => ({ service })],
+    ['dependency-timeout', 'Endpoint', (endpoint) => ({ endpoint })],
+  ];
+
+  it.each(free)('%s %s', (faultType, name, parameters) => {
+    const accepted = validValues(faultType, name)
+      .flatMap(injectionAttempts)
+      .filter((attempt) => {
+        try {
+          hostFaultParameters(faultType, parameters(attempt), 300, 'inject');
+          return true;
+        } catch (error) {
+          expect(error).toBeInstanceOf(HostFaultParameterError);
+          return false;
+        }
+      });
+    expect(accepted).toEqual([]);
   });
 });
 
