@@ -1,0 +1,256 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { driveFunctions, FLEET, WORLD, type DriveResult } from '../support/iam-drive';
+import { checkIam, DOCUMENT_COMMANDS, renderIamTable, worldOf, type CheckResult, type World } from '../support/iam-model';
+import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../support/package-stack';
+
+/**
+ * Every AWS call each function's code makes, simulated against that function's role in the packaged
+ * template (@cloud-copilot/iam-simulate, a test-only dependency), plus the negatives: fault actions
+ * refused on untagged resources, with foreign SSM documents, and to functions that neither inject
+ * nor revert. docs/iam.md is the table of the same data.
+ */
+
+const root = join(__dirname, '..', '..');
+const world: World = worldOf(WORLD, FLEET);
+
+/** `new XxxCommand(` in the shipped code under shared/ (the embedded runtime's own table set-up excepted). */
+export const commandsInSource = (files: readonly { path: string; text: string }[]): Map<string, string[]> => {
+  const found = new Map<string, string[]>();
+  for (const { path, text } of files) {
+    for (const match of text.matchAll(/new ([A-Z][A-Za-z0-9]*)Command\(/g)) {
+      const name = DOCUMENT_COMMANDS[match[1]!] ?? match[1]!;
+      found.set(name, [...(found.get(name) ?? []), path]);
+    }
+  }
+  return found;
+};
+
+const sourceFiles = (dir: string): { path: string; text: string }[] =>
+  readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return path.endsWith(join('shared', 'local')) ? [] : sourceFiles(path);
+    return path.endsWith('.ts') ? [{ path: path.slice(root.length + 1), text: readFileSync(path, 'utf8') }] : [];
+  });
+
+/** Commands of the source that no recorded call issued. */
+const unrecorded = (source: Map<string, string[]>, calls: DriveResult['calls']): string[] => {
+  const recorded = new Set(calls.map((c) => c.command));
+  return [...source.entries()].filter(([name]) => !recorded.has(name)).map(([name, paths]) => `${name} (${paths.join(', ')})`);
+};
+
+const byFunction = (calls: DriveResult['calls']): Record<string, string[]> => {
+  const out: Record<string, Set<string>> = {};
+  for (const c of calls) (out[c.fn] ??= new Set()).add(`${c.service}:${c.command}`);
+  return Object.fromEntries(Object.entries(out).map(([fn, set]) => [fn, [...set].sort()]));
+};
+
+/** A deep copy of the template with one role's policy statements changed. */
+const withStatements = (
+  template: CloudFormationTemplate,
+  role: string,
+  change: (statements: Record<string, unknown>[]) => Record<string, unknown>[],
+): CloudFormationTemplate => {
+  const copy = structuredClone(template);
+  const policy = copy.Resources[role]!.Properties!.Policies[0].PolicyDocument as { Statement: Record<string, unknown>[] };
+  policy.Statement = change(policy.Statement);
+  return copy;
+};
+
+describe('IAM: every call the code makes, simulated against its role', () => {
+  let drive: DriveResult;
+  let template: CloudFormationTemplate;
+  let checked: CheckResult;
+
+  beforeAll(async () => {
+    drive = await driveFunctions();
+    ({ template } = packageStack());
+    checked = await checkIam(template, drive.calls, world);
+  }, 300_000);
+  afterAll(() => disposePackagedStack());
+
+  it('drives every scenario through the real handlers to its end', () => {
+    expect(drive.errors).toEqual({});
+    const tail = ['ObservationWindowElapsed', 'ObservationCompleted', 'FaultReverted'];
+    expect(drive.flows.host).toEqual(['ExperimentRequested', 'ExperimentStarted', 'FaultInjected', ...tail, 'RecoveryConfirmed', 'ExperimentCompleted']);
+    for (const scenario of ['instances', 'databases', 'writer-reboot', 'fis-by-id']) {
+      expect(drive.flows[scenario]!.slice(0, 6)).toEqual(['ExperimentRequested', 'ExperimentStarted', 'FaultInjected', ...tail]);
+      expect(drive.flows[scenario]!.at(-1)).toBe('ExperimentCompleted');
+    }
+    expect(drive.flows['host-failure']!.slice(0, 4)).toEqual(['ExperimentRequested', 'ExperimentStarted', 'InjectionFailed', 'FaultReverted']);
+    expect(drive.flows['fis-guard']!.slice(0, 6)).toEqual([
+      'ExperimentRequested',
+      'ExperimentStarted',
+      'FaultInjected',
+      'CloudWatch Alarm State Change',
+      'SafetyViolated',
+      'FaultReverted',
+    ]);
+    expect(drive.flows['pipeline-trigger']!.slice(0, 2)).toEqual(['CodePipeline Stage Execution State Change', 'ExperimentRequested']);
+    expect(drive.flows['game-day']!.at(-1)).toBe('GameDayCompleted');
+  });
+
+  it('records each function\'s SDK commands', () => {
+    const table = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+    expect(byFunction(drive.calls)).toEqual({
+      prepare: [
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricData',
+        ...table,
+        'ec2:DescribeInstances',
+        'events:PutEvents',
+        'fis:GetExperimentTemplate',
+        'fis:ListExperimentTemplates',
+        'rds:DescribeDBClusters',
+        'rds:DescribeDBInstances',
+      ],
+      inject: [
+        ...table,
+        'ec2:DescribeInstances',
+        'ec2:RebootInstances',
+        'ec2:StopInstances',
+        'ec2:TerminateInstances',
+        'events:PutEvents',
+        'fis:GetExperiment',
+        'fis:ListExperiments',
+        'fis:StartExperiment',
+        'fis:StopExperiment',
+        'rds:DescribeDBClusters',
+        'rds:FailoverDBCluster',
+        'rds:RebootDBInstance',
+        'scheduler:CreateSchedule',
+        'ssm:CancelCommand',
+        'ssm:ListCommandInvocations',
+        'ssm:SendCommand',
+      ],
+      observe: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'scheduler:CreateSchedule'],
+      guard: [...table, 'events:PutEvents'],
+      revert: [
+        ...table,
+        'ec2:DescribeInstances',
+        'ec2:StartInstances',
+        'events:PutEvents',
+        'fis:GetExperiment',
+        'fis:ListExperiments',
+        'fis:StopExperiment',
+        'scheduler:DeleteSchedule',
+        'ssm:CancelCommand',
+        'ssm:ListCommandInvocations',
+        'ssm:SendCommand',
+      ],
+      recover: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'ec2:DescribeInstances',
+        'elasticloadbalancing:DescribeTargetHealth',
+        'events:PutEvents',
+        'rds:DescribeDBClusters',
+        'rds:DescribeDBInstances',
+        'scheduler:CreateSchedule',
+      ],
+      validate: ['dynamodb:DeleteItem', ...table, 'events:PutEvents', 'scheduler:DeleteSchedule'],
+      sweeper: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      pipelineTrigger: [...table, 'events:PutEvents'],
+      pipelineGate: ['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult', ...table, 'events:PutEvents'],
+      pipelineRollback: ['codepipeline:ListPipelineExecutions', 'codepipeline:RollbackStage', 'codepipeline:StopPipelineExecution', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      gameDay: [...table, 'events:PutEvents'],
+    });
+  });
+
+  it('records the exact parameters of the fault calls', () => {
+    // Distinct inputs (the sweeper scenario runs the instances template a second time).
+    const of = (fn: string, command: string) =>
+      [...new Set(drive.calls.filter((c) => c.fn === fn && c.command === command).map((c) => JSON.stringify(c.input)))].map((t) => JSON.parse(t) as Record<string, unknown>);
+    expect(of('inject', 'StopInstances')).toEqual([{ InstanceIds: [FLEET.instances[0].id] }]);
+    expect(of('inject', 'TerminateInstances')).toEqual([{ InstanceIds: [FLEET.instances[1].id] }]);
+    expect(of('revert', 'StartInstances')).toEqual([{ InstanceIds: [FLEET.instances[0].id] }]);
+    expect(of('inject', 'FailoverDBCluster')).toEqual([{ DBClusterIdentifier: 'orders-db' }]);
+    expect(of('inject', 'RebootDBInstance')).toEqual(
+      expect.arrayContaining([
+        { DBInstanceIdentifier: 'ledger-db', ForceFailover: false },
+        { DBInstanceIdentifier: 'orders-db-1', ForceFailover: false },
+      ]),
+    );
+    for (const input of [...of('inject', 'SendCommand'), ...of('revert', 'SendCommand')]) {
+      expect(input).toMatchObject({ DocumentName: 'faultline-ci-cpu-stress', InstanceIds: [FLEET.instances[3].id] });
+    }
+    for (const input of of('inject', 'StartExperiment')) {
+      expect(input).toMatchObject({ experimentTemplateId: FLEET.fisTemplates[0].id, tags: { 'faultline:target': 'true' } });
+    }
+    for (const input of [...of('inject', 'CreateSchedule'), ...of('observe', 'CreateSchedule'), ...of('recover', 'CreateSchedule')]) {
+      expect(input).toMatchObject({ GroupName: 'faultline-ci', Target: { RoleArn: 'arn:aws:iam::123456789012:role/faultline-ci-SchedulerRole' } });
+    }
+    for (const call of drive.calls.filter((c) => c.service === 'dynamodb')) expect(call.input.TableName).toBe('faultline-ci');
+  });
+
+  it('covers every SDK command the shipped code can send (static cross-check)', () => {
+    const source = commandsInSource(sourceFiles(join(root, 'shared')));
+    expect(source.size).toBeGreaterThan(30);
+    expect(unrecorded(source, drive.calls)).toEqual([]);
+    // A command the drive never issued is reported.
+    const broken = commandsInSource([{ path: 'shared/aws/x.ts', text: 'await ec2.send(new CreateSnapshotCommand({}));' }]);
+    expect(unrecorded(broken, drive.calls)).toEqual(['CreateSnapshot (shared/aws/x.ts)']);
+  });
+
+  it('allows every recorded call by its function\'s role, and no fault action where it must not be', () => {
+    expect(checked.findings).toEqual([]);
+    expect(checked.faultFunctions).toEqual(['inject', 'revert']);
+    expect(checked.simulated).toBeGreaterThan(100);
+  });
+
+  it('fails on a role that grants a fault action on "*" to observe', async () => {
+    const broken = withStatements(template, 'ObserveRole', (s) => [...s, { Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*' }]);
+    const result = await checkIam(broken, drive.calls, world);
+    expect(result.findings.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.resource}`)).toEqual([
+      'over-grant observe ec2:TerminateInstances arn:aws:ec2:eu-west-1:123456789012:instance/i-0untagged000000001',
+      'over-grant observe ec2:TerminateInstances arn:aws:ec2:eu-west-1:123456789012:instance/i-0untagged000000001',
+      'over-grant observe ec2:TerminateInstances arn:aws:ec2:eu-west-1:123456789012:instance/i-0tagged0000000001',
+    ]);
+  });
+
+  it('fails on an inject role without a needed action, and on SendCommand with any document', async () => {
+    const withoutFailover = withStatements(template, 'InjectRole', (s) =>
+      s.map((st) => (JSON.stringify(st.Action).includes('rds:FailoverDBCluster') ? { ...st, Action: ['rds:RebootDBInstance'] } : st)),
+    );
+    const refused = (await checkIam(withoutFailover, drive.calls, world)).findings;
+    expect(refused.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.resource}`)).toEqual([
+      'refused inject rds:FailoverDBCluster arn:aws:rds:eu-west-1:123456789012:cluster:orders-db',
+    ]);
+
+    const anyDocument = withStatements(template, 'RevertRole', (s) => [
+      ...s,
+      { Effect: 'Allow', Action: 'ssm:SendCommand', Resource: 'arn:aws:ssm:*:*:document/*' },
+    ]);
+    const foreign = (await checkIam(anyDocument, drive.calls, world)).findings;
+    expect(foreign.map((f) => `${f.kind} ${f.fn} ${f.detail}`)).toEqual([
+      "over-grant revert allowed on another account's document of the same name",
+      'over-grant revert allowed on a document of this account outside the stack prefix',
+    ]);
+
+    const untagged = withStatements(template, 'InjectRole', (s) =>
+      s.map((st) => {
+        if (!JSON.stringify(st.Action).includes('ec2:StopInstances')) return st;
+        const { Condition: _dropped, ...rest } = st;
+        return rest;
+      }),
+    );
+    const overGrants = (await checkIam(untagged, drive.calls, world)).findings;
+    expect(new Set(overGrants.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.detail}`))).toEqual(
+      new Set(
+        ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances'].flatMap((a) => [
+          `over-grant inject ${a} allowed on instance without the target tag`,
+          `over-grant inject ${a} allowed on instance with faultline:target=false`,
+        ]),
+      ),
+    );
+  });
+
+  it('keeps docs/iam.md in step with the simulated calls (run npm run docs:iam)', () => {
+    const expected = renderIamTable(checked.rows, world);
+    expect(readFileSync(join(root, 'docs', 'iam.md'), 'utf8')).toBe(expected);
+    // The table lists the fault actions with their tag condition.
+    expect(expected).toContain('| inject | ec2:TerminateInstances | arn:aws:ec2:<region>:<account>:instance/<id> tagged faultline:target=true |');
+  });
+});

