@@ -34,6 +34,8 @@ export interface EventPublisher {
 }
 
 export interface Timer {
+  /** How late a timer may fire at most (EventBridge Scheduler: within the minute after its time). */
+  readonly latenessMs: number;
   /** Puts `entry` on the bus at `at`. Scheduling the same name again replaces nothing: it is a no-op. */
   schedule(request: { name: string; at: Date; entry: BusEntry }): Promise<void>;
   /** Cancels a pending schedule; a schedule that already fired or never existed is fine. */
@@ -42,7 +44,13 @@ export interface Timer {
 
 export interface Clock {
   now(): Date;
+  /** Waits; a test clock moves its own time instead. Absent: real time (see `pause`). */
+  sleep?(ms: number): Promise<void>;
 }
+
+/** Waits `ms` on the clock's own terms. */
+export const pause = (clock: Clock, ms: number): Promise<void> =>
+  clock.sleep ? clock.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface InjectRequest {
   executionId: string;

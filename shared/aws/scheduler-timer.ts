@@ -38,9 +38,15 @@ export const scheduleName = (name: string): string => {
   return `${readable}-${hash}`;
 };
 
-/** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second so that it never fires early. */
+/**
+ * Scheduler invokes a schedule within the minute of its time (60-second precision), so a time
+ * is rounded up to the next whole minute: it never fires early, and at most two minutes late.
+ */
+export const SCHEDULER_PRECISION_MS = 60_000;
+
+/** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the whole minute so that it never fires early. */
 export const atExpression = (time: Date): string => {
-  const ms = Math.ceil(time.getTime() / 1000) * 1000;
+  const ms = Math.ceil(time.getTime() / SCHEDULER_PRECISION_MS) * SCHEDULER_PRECISION_MS;
   return `at(${new Date(ms).toISOString().slice(0, 19)})`;
 };
 
@@ -48,6 +54,12 @@ export const atExpression = (time: Date): string => {
 export class SchedulerTimer implements Timer {
   private readonly clock: Clock;
   private readonly minLeadMs: number;
+  /**
+   * The rounding up to the minute, the minute of precision, and the lead: the phases keep every
+   * pair of timers that must fire in order (end of the window, then the revert deadline) this
+   * far apart, and prepare refuses templates whose faults are too short for that.
+   */
+  readonly latenessMs: number;
 
   constructor(
     private readonly scheduler: SchedulerClient,
@@ -57,7 +69,8 @@ export class SchedulerTimer implements Timer {
       if (!options[key]) throw new FaultlineError(`SchedulerTimer needs ${key}`);
     }
     this.clock = options.clock ?? { now: () => new Date() };
-    this.minLeadMs = options.minLeadMs ?? 30_000;
+    this.minLeadMs = options.minLeadMs ?? 5_000;
+    this.latenessMs = 2 * SCHEDULER_PRECISION_MS + this.minLeadMs;
   }
 
   async schedule(request: { name: string; at: Date; entry: BusEntry }): Promise<void> {

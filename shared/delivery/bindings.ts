@@ -1,5 +1,5 @@
 import type { PipelineBinding, Template } from '../domain/template';
-import type { ExecutionStore } from '../store/execution-store';
+import type { Store } from '../store/execution-store';
 import { RECORDS } from './dependencies';
 
 /**
@@ -17,7 +17,7 @@ interface BindingIndex {
 const indexId = (pipeline: string, stage: string) => `${pipeline}#${stage}`;
 
 /** Adds the template to the index of each stage it binds. Single-item conditional writes only. */
-export const registerBindings = async (store: ExecutionStore, template: Template): Promise<void> => {
+export const registerBindings = async (store: Store, template: Template): Promise<void> => {
   for (const binding of template.delivery?.pipelines ?? []) {
     const id = indexId(binding.pipeline, binding.stage);
     for (let attempt = 0; ; attempt++) {
@@ -35,7 +35,7 @@ export const registerBindings = async (store: ExecutionStore, template: Template
 };
 
 /** Stores a template version and indexes its pipeline bindings: what template uploads call. */
-export const storeTemplate = async (store: ExecutionStore, template: Template): Promise<void> => {
+export const storeTemplate = async (store: Store, template: Template): Promise<void> => {
   await store.putTemplate(template);
   await registerBindings(store, template);
 };
@@ -50,7 +50,7 @@ export interface BoundTemplate {
  * without it, those bound to the stage as a whole. Sorted by id, so that runs are reproducible.
  */
 export const boundTemplates = async (
-  store: ExecutionStore,
+  store: Store,
   where: { pipeline: string; stage: string; action?: string },
   options: { anyAction?: boolean } = {},
 ): Promise<BoundTemplate[]> => {

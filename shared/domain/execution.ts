@@ -53,6 +53,18 @@ export interface ResolvedTarget {
   attributes?: Record<string, string>;
 }
 
+/**
+ * Every name under which a target is leased. A resource reachable under two names is one lease:
+ * an RDS instance is also leased as its cluster, so a cluster failover and a fault on one of its
+ * instances never run together.
+ */
+export const leaseKeys = (target: ResolvedTarget): string[] => {
+  const keys = [target.key];
+  const cluster = target.attributes?.clusterId;
+  if (target.resourceType === 'aws:rds:db' && cluster) keys.push(`aws:rds:cluster:${cluster}`);
+  return keys;
+};
+
 /** Steady-state and observed figures. A missing figure is `undefined`, never 0. */
 export interface Metrics {
   availabilityPercent?: number;

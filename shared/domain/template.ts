@@ -10,9 +10,35 @@ import { problemsFrom } from '../problems';
  * disable a safety setting.
  */
 
-const duration = z.string().refine((v) => parseDurationMs(v) !== undefined && parseDurationMs(v)! > 0, {
-  message: 'not an ISO-8601 duration (e.g. PT5M, PT30S)',
-});
+/**
+ * Size limits of a template. An execution item carries its template, and DynamoDB refuses items
+ * over 400 KB: a template must leave ample room for what the run records beside it.
+ */
+export const TEMPLATE_LIMITS = {
+  /** The whole template as JSON. */
+  bytes: 64 * 1024,
+  /** Free text: descriptions and the hypothesis statement. */
+  text: 2048,
+  /** Targets, actions, stop conditions, environments, bindings, ids and filters: entries of each. */
+  entries: 20,
+  /** Fault parameters of one action, as JSON. */
+  parametersBytes: 4096,
+  /** Targets one experiment may select in all (`safety.maxTargets`). */
+  targets: 100,
+  /** The longest duration anywhere in a template. */
+  durationMs: 86_400_000,
+} as const;
+
+const duration = z
+  .string()
+  .max(32)
+  .refine((v) => parseDurationMs(v) !== undefined && parseDurationMs(v)! > 0, {
+    message: 'not an ISO-8601 duration (e.g. PT5M, PT30S)',
+  })
+  .refine((v) => (parseDurationMs(v) ?? 0) <= TEMPLATE_LIMITS.durationMs, { message: 'longer than the limit of P1D' });
+
+const text = z.string().max(TEMPLATE_LIMITS.text);
+const shortText = z.string().min(1).max(256);
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-" only, at most 64');
 
@@ -40,9 +66,15 @@ const target = z
   .object({
     provider: z.enum(['aws', 'local']),
     resourceType: z.string().min(1),
-    resourceTags: z.record(z.string(), z.string()).optional(),
-    resourceIds: z.array(z.string().min(1)).min(1).optional(),
-    filters: z.array(z.object({ path: z.string().min(1), values: z.array(z.string()).min(1) }).strict()).optional(),
+    resourceTags: z
+      .record(z.string().min(1).max(128), z.string().max(256))
+      .refine((t) => Object.keys(t).length <= TEMPLATE_LIMITS.entries, { message: `at most ${TEMPLATE_LIMITS.entries} tags` })
+      .optional(),
+    resourceIds: z.array(shortText).min(1).max(TEMPLATE_LIMITS.targets).optional(),
+    filters: z
+      .array(z.object({ path: shortText, values: z.array(z.string().max(256)).min(1).max(TEMPLATE_LIMITS.entries) }).strict())
+      .max(TEMPLATE_LIMITS.entries)
+      .optional(),
     selectionMode: z.string().regex(SELECTION_MODE, 'ALL, COUNT(n) or PERCENT(n)').default('ALL'),
   })
   .strict();
@@ -51,9 +83,12 @@ const action = z
   .object({
     fault: z.string().refine(isFaultType, { message: `unknown fault type; known: ${ALL_FAULT_TYPES.join(', ')}` }),
     target: name,
-    parameters: z.record(z.string(), z.unknown()).default({}),
+    parameters: z
+      .record(z.string(), z.unknown())
+      .refine((p) => JSON.stringify(p).length <= TEMPLATE_LIMITS.parametersBytes, { message: `larger than ${TEMPLATE_LIMITS.parametersBytes} bytes as JSON` })
+      .default({}),
     duration,
-    description: z.string().optional(),
+    description: text.optional(),
   })
   .strict();
 
@@ -74,21 +109,27 @@ export const templateSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and "-" only, at most 64'),
     version: z.number().int().min(1).default(1),
-    description: z.string().default(''),
+    description: text.default(''),
     hypothesis: z
       .object({
-        statement: z.string().min(1),
-        successCriteria: z.array(criterion).min(1),
+        statement: text.min(1),
+        successCriteria: z.array(criterion).min(1).max(TEMPLATE_LIMITS.entries),
       })
       .strict(),
-    targets: z.record(name, target).refine((t) => Object.keys(t).length > 0, { message: 'at least one target' }),
-    actions: z.record(name, action).refine((a) => Object.keys(a).length > 0, { message: 'at least one action' }),
-    stopConditions: z.array(z.object({ alarm: z.string().min(1).max(255) }).strict()).default([]),
+    targets: z
+      .record(name, target)
+      .refine((t) => Object.keys(t).length > 0, { message: 'at least one target' })
+      .refine((t) => Object.keys(t).length <= TEMPLATE_LIMITS.entries, { message: `at most ${TEMPLATE_LIMITS.entries} targets` }),
+    actions: z
+      .record(name, action)
+      .refine((a) => Object.keys(a).length > 0, { message: 'at least one action' })
+      .refine((a) => Object.keys(a).length <= TEMPLATE_LIMITS.entries, { message: `at most ${TEMPLATE_LIMITS.entries} actions` }),
+    stopConditions: z.array(z.object({ alarm: z.string().min(1).max(255) }).strict()).max(TEMPLATE_LIMITS.entries).default([]),
     safety: z
       .object({
-        environments: z.array(z.string().min(1)).min(1),
+        environments: z.array(z.string().min(1).max(64)).min(1).max(TEMPLATE_LIMITS.entries),
         maxTargetsPercent: z.number().min(1).max(100).default(100),
-        maxTargets: z.number().int().min(1).default(10),
+        maxTargets: z.number().int().min(1).max(TEMPLATE_LIMITS.targets).default(10),
         minHealthyTargets: z.number().int().min(0).default(0),
       })
       .strict(),
@@ -97,7 +138,7 @@ export const templateSchema = z
       .object({ timeout: duration.default('PT5M'), checkEvery: duration.default('PT15S') })
       .strict()
       .default({ timeout: 'PT5M', checkEvery: 'PT15S' }),
-    delivery: z.object({ pipelines: z.array(pipelineBinding).default([]) }).strict().optional(),
+    delivery: z.object({ pipelines: z.array(pipelineBinding).max(TEMPLATE_LIMITS.entries).default([]) }).strict().optional(),
   })
   .strict()
   .strict();
@@ -175,14 +216,29 @@ export type PipelineBinding = NonNullable<Template['delivery']>['pipelines'][num
 
 /** Every problem of a candidate template, each with its path; empty when the template is valid. */
 export const templateProblems = (candidate: unknown): Problem[] => {
+  const tooLarge = sizeProblems(candidate);
+  if (tooLarge.length) return tooLarge;
   const result = templateSchema.safeParse(candidate);
   return [...(result.success ? [] : problemsFrom(result.error)), ...crossProblems(candidate)];
+};
+
+/** A template over the size limit is refused before anything else is read from it. */
+const sizeProblems = (candidate: unknown): Problem[] => {
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(candidate) ?? '');
+  } catch {
+    return [{ path: '', message: 'not a JSON document' }];
+  }
+  return bytes > TEMPLATE_LIMITS.bytes ? [{ path: '', message: `${bytes} bytes as JSON, over the limit of ${TEMPLATE_LIMITS.bytes}` }] : [];
 };
 
 
 
 /** Validates a template before anything runs: throws InvalidTemplateError listing every problem. */
 export const parseTemplate = (candidate: unknown): Template => {
+  const tooLarge = sizeProblems(candidate);
+  if (tooLarge.length) throw new InvalidTemplateError(tooLarge);
   const result = templateSchema.safeParse(candidate);
   const problems = [...(result.success ? [] : problemsFrom(result.error)), ...crossProblems(candidate)];
   if (result.success && problems.length === 0) {

@@ -51,7 +51,8 @@ export class EmbeddedRuntime {
   static async start(options: EmbeddedRuntimeOptions): Promise<EmbeddedRuntime> {
     const clock = options.clock ?? { now: () => new Date() };
     const tableName = options.tableName ?? 'faultline-local';
-    const settings = defaultSettings(options.settings);
+    // In-process providers answer at once: revert retries and waits for injections on a short scale.
+    const settings = defaultSettings({ revertBackoffMs: 50, injectionSettleMs: 10_000, ...options.settings });
     const dynamo = await startEmbeddedDynamo(tableName, options.dynamoPort ?? 0);
     const store = new ExecutionStore(dynamo.client, tableName, clock);
     const rules = loadFunctionRules(options.serverlessYml ?? serverlessYmlPath());

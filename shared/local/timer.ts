@@ -6,6 +6,8 @@ import type { BusEntry, Clock, Timer } from '../ports';
  */
 export class LocalTimer implements Timer {
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** In-process timers fire on time (a busy event loop delays them by milliseconds). */
+  readonly latenessMs = 0;
 
   constructor(
     private readonly put: (entry: BusEntry) => void,

@@ -23,13 +23,16 @@ import { revertAfterInjectionFailure, revertForSafety, revertPlanned } from './r
 import { sweep } from './sweep';
 import { validate } from './validate';
 
+const byExecution = (event: { detail: { executionId: string } }) => event.detail.executionId;
+
 /**
  * The seven phase functions and the sweeper behind them: which events each accepts and the domain function for each. The
  * `eventBridge` rules in serverless.yml select the same events (a test checks that they agree).
  */
 export const PHASES = {
-  prepare: { name: 'prepare', routes: [{ contract: ExperimentRequested, run: prepare }] },
-  inject: { name: 'inject', routes: [{ contract: ExperimentStarted, run: inject }] },
+  // A request and a start mean one execution each, whatever event ids carry them.
+  prepare: { name: 'prepare', routes: [{ contract: ExperimentRequested, run: prepare, meaning: byExecution }] },
+  inject: { name: 'inject', routes: [{ contract: ExperimentStarted, run: inject, meaning: byExecution }] },
   observe: {
     name: 'observe',
     routes: [

@@ -1,4 +1,4 @@
-import type { ExecutionStore } from '../store/execution-store';
+import type { Store } from '../store/execution-store';
 import type {
   AlarmSource,
   Clock,
@@ -18,6 +18,8 @@ export interface PhaseSettings {
   account: string;
   /** An ExperimentStarted older than this injects nothing. */
   injectWithinMs: number;
+  /** An ExperimentRequested older than this (from its requestedAt) starts nothing. */
+  requestWithinMs: number;
   /** How long an event claim blocks a concurrent duplicate where the runtime does not tell the remaining time. */
   eventLockMs: number;
   /** How long processed-event records are kept. */
@@ -30,12 +32,23 @@ export interface PhaseSettings {
   deadlineGraceMs: number;
   /** Nudges before the sweeper gives an execution up (FAILED, or ROLLBACK_FAILED if a fault may be active). */
   maxSweeps: number;
+  /**
+   * How long revert waits for an injection still in flight (a provider polling for its fault to
+   * take effect) before it lets its event be retried: it never undoes a fault that may still land.
+   */
+  injectionSettleMs: number;
+  /** The longest an inject attempt can run (its function's timeout): an older ARMED record's attempt is gone. */
+  injectAttemptMaxMs: number;
+  /** Attempts of one fault's revert, with doubling pauses from `revertBackoffMs`, before ROLLBACK_FAILED. */
+  revertAttempts: number;
+  revertBackoffMs: number;
 }
 
 export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSettings => ({
   environment: 'local',
   account: '000000000000',
   injectWithinMs: 60_000,
+  requestWithinMs: 15 * 60_000,
   // On Lambda the claim lasts the invocation's remaining time instead (phase-handler.ts).
   eventLockMs: 60_000,
   eventRetentionMs: 7 * 24 * 3_600_000,
@@ -44,12 +57,18 @@ export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSe
   stuckWithFaultAfterMs: 7 * 60_000,
   deadlineGraceMs: 2 * 60_000,
   maxSweeps: 3,
+  // Providers poll up to a minute for a fault to take effect.
+  injectionSettleMs: 90_000,
+  // inject's Lambda timeout (300 s) and a margin.
+  injectAttemptMaxMs: 310_000,
+  revertAttempts: 4,
+  revertBackoffMs: 1_000,
   ...overrides,
 });
 
 /** Everything a phase function works with, handed in by AWS wiring, the embedded runtime or a test. */
 export interface PhaseDependencies {
-  store: ExecutionStore;
+  store: Store;
   publisher: EventPublisher;
   timer: Timer;
   clock: Clock;

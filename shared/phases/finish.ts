@@ -1,5 +1,6 @@
-import type { Execution, FinalStatus, Status } from '../domain/execution';
-import type { BusEntry } from '../ports';
+import { leaseKeys, type Execution, type FaultRecord, type FinalStatus, type SafetyState, type Status } from '../domain/execution';
+import { FaultlineError } from '../errors';
+import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { completedEntry } from './result';
 
@@ -27,10 +28,14 @@ export const finish = async (
   return { execution: done, entries: [completedEntry(done, faults)] };
 };
 
-/** Leases are kept when a fault may still be active (ROLLBACK_FAILED): nobody else may hit it. */
+/**
+ * Leases are given back, except when a fault may still be active (ROLLBACK_FAILED): then they are
+ * pinned, never expire, and only a person gives them back (`faultline release`).
+ */
 export const releaseHolds = async (deps: PhaseDependencies, execution: Execution): Promise<void> => {
-  if (execution.status !== 'ROLLBACK_FAILED') {
-    for (const t of execution.targets ?? []) await deps.store.releaseLease(t.key, execution.executionId);
+  for (const key of (execution.targets ?? []).flatMap(leaseKeys)) {
+    if (execution.status === 'ROLLBACK_FAILED') await deps.store.pinLease(key, execution.executionId, (execution.reasons ?? []).join('; ') || 'rollback failed');
+    else await deps.store.releaseLease(key, execution.executionId);
   }
   await deps.store.unwatchAlarms(execution.executionId, (execution.template?.stopConditions ?? []).map((s) => s.alarm));
   await deps.timer.cancel(timerNames.revertDeadline(execution.executionId));
@@ -42,3 +47,49 @@ export const timerNames = {
   observationEnd: (executionId: string) => `observe-${executionId}`,
   recoveryCheck: (executionId: string, attempt: number) => `recover-${executionId}-${attempt}`,
 };
+
+/**
+ * Undoes one fault, retrying a failed call with doubling pauses (`revertAttempts`,
+ * `revertBackoffMs`): one failed call is no reason to call a person. Throws the last error.
+ */
+export const revertWithRetries = async (deps: PhaseDependencies, fault: FaultRecord): Promise<void> => {
+  const provider = deps.faults.forFault(fault.target.provider, fault.faultType);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await provider.revert(fault);
+      return;
+    } catch (error) {
+      if (attempt >= deps.settings.revertAttempts) throw error;
+      await deps.store.journal(fault.executionId, {
+        phase: 'revert',
+        action: `revert ${fault.action}`,
+        outcome: 'failed',
+        detail: { target: fault.target.key, attempt, retryInMs: deps.settings.revertBackoffMs * 2 ** (attempt - 1) },
+        error: (error as Error).message,
+      });
+      await pause(deps.clock, deps.settings.revertBackoffMs * 2 ** (attempt - 1));
+    }
+  }
+};
+
+/** Statuses an execution passes through on its way to a final one. */
+export const ACTIVE_STATUSES: readonly Status[] = ['REQUESTED', 'PREPARING', 'INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'];
+
+/**
+ * Writes a safety violation on the execution, before anything announces it (invariant 6): from
+ * then on no verdict passes it, whenever (or whether) its SafetyViolated event arrives. The first
+ * violation is kept. Null when the execution has ended (or does not exist): nothing to stop.
+ */
+export const recordViolation = async (deps: PhaseDependencies, executionId: string, safety: SafetyState): Promise<Execution | null> => {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const execution = await deps.store.getExecution(executionId);
+    if (!execution || !ACTIVE_STATUSES.includes(execution.status)) return null;
+    if (execution.safety.violated) return execution;
+    const marked = await deps.store.transition(executionId, { from: [execution.status], expectedVersion: execution.version, set: { safety } });
+    if (marked) return marked;
+  }
+  throw new FaultlineError(`execution ${executionId} kept changing while recording a safety violation`);
+};
+
+/** Faults that may still be active: anything not confirmed reverted, nor known never to have landed. */
+export const openFaults = (faults: readonly FaultRecord[]): FaultRecord[] => faults.filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');

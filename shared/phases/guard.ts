@@ -1,7 +1,7 @@
 import { SafetyViolated, type CloudWatchAlarmStateChange, type EventOf } from '../../events';
-import { isFinal } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
+import { recordViolation } from './finish';
 
 /**
  * A stop-condition alarm in ALARM → SafetyViolated for every running execution that named it.
@@ -11,20 +11,14 @@ export const guard = async (event: EventOf<typeof CloudWatchAlarmStateChange>, d
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return [];
   const entries: BusEntry[] = [];
+  const message = `stop-condition alarm ${alarmName} is in ALARM: ${state.reason}`.slice(0, 2048);
   for (const executionId of await deps.store.executionsWatchingAlarm(alarmName)) {
-    const execution = await deps.store.getExecution(executionId);
-    if (!execution || isFinal(execution.status)) continue;
+    // The violation is written on the execution first: a SafetyViolated that arrives late (or
+    // never) can no longer let the run pass.
+    const execution = await recordViolation(deps, executionId, { violated: true, reason: message, source: 'alarm', at: event.time });
+    if (!execution) continue;
     await deps.store.journal(executionId, { phase: 'guard', action: 'alarm', outcome: 'ok', detail: { alarmName, reason: state.reason } });
-    entries.push(
-      SafetyViolated.entry({
-        executionId,
-        experimentId: execution.experimentId,
-        reason: 'alarm',
-        alarmName,
-        message: `stop-condition alarm ${alarmName} is in ALARM: ${state.reason}`.slice(0, 2048),
-        at: event.time,
-      }),
-    );
+    entries.push(SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'alarm', alarmName, message, at: event.time }));
   }
   return entries;
 };

@@ -1,11 +1,11 @@
 import { FaultInjected, InjectionFailed, RollbackFailed, SafetyViolated, type EventOf, type ExperimentStarted } from '../../events';
-import type { Execution, FaultRecord } from '../domain/execution';
+import { isFinal, leaseKeys, type Execution, type FaultRecord } from '../domain/execution';
 import type { FaultType } from '../domain/faults';
 import { actionDurationMs, windowMs } from '../domain/template';
 import { FaultlineError } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { finish, timerNames } from './finish';
+import { finish, recordViolation, revertWithRetries, timerNames } from './finish';
 import { faultSummaries } from './result';
 
 const PHASE = 'inject';
@@ -52,7 +52,9 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   if (halt) {
     await store.journal(executionId, { phase: PHASE, action: 'halt', outcome: 'skipped', detail: { reason: halt.reason } });
     if (earlier.length) {
-      return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message: `halted: ${halt.reason}`, at: now.toISOString() })];
+      const message = `halted: ${halt.reason}`;
+      if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'halt', at: now.toISOString() }))) return [];
+      return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message, at: now.toISOString() })];
     }
     const done = await finish(deps, executionId, ['INJECTING'], 'ABORTED', {
       verdict: 'FAILED',
@@ -60,6 +62,12 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
       reasons: ['halted before injection: nothing was injected'],
     });
     return done?.entries ?? [];
+  }
+
+  if (execution.safety.violated) {
+    // Whoever wrote the violation announced it; revert stops the run.
+    await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'skipped', detail: { safety: execution.safety.reason } });
+    return [];
   }
 
   const actions = Object.entries(template.actions);
@@ -87,10 +95,6 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   const injected: FaultRecord[] = [];
   for (const [action, spec] of actions) {
     for (const target of (execution.targets ?? []).filter((t) => t.name === spec.target)) {
-      if ((await store.getExecution(executionId))?.status !== 'INJECTING') {
-        // Stopped meanwhile (an alarm, an abort): inject nothing more, undo what this attempt did.
-        return revertOwn(deps, execution, injected);
-      }
       const record: FaultRecord = {
         executionId,
         action,
@@ -104,18 +108,27 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
       };
       if (!(await store.recordFault(record))) {
         const existing = (await store.listFaults(executionId)).find((f) => f.action === action && f.target.key === target.key);
-        if (existing?.state === 'INJECTED' || existing?.state === 'REVERTED') {
-          if (existing.state === 'INJECTED') injected.push(existing);
+        if (existing?.state === 'INJECTED') {
+          injected.push(existing);
           continue;
         }
-        if (existing?.state === 'FAILED' || existing?.state === 'REVERT_FAILED') {
-          // An earlier attempt failed here and announced it (InjectionFailed): revert takes over.
-          await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'stale', detail: { state: existing.state } });
+        if (existing?.state !== 'ARMED') {
+          // Reverted, failed or given up by another attempt: revert has taken over.
+          await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'stale', detail: { state: existing?.state } });
           return [];
         }
-        if (existing?.state === 'ARMED' && existing.owner !== event.id) {
+        if (existing.owner !== event.id) {
           throw new InjectionInProgressError(`${action} on ${target.key} is being injected by another attempt (${existing.owner ?? 'unknown'})`);
         }
+        // An earlier attempt of this very event stopped halfway through this fault: inject it again.
+      }
+      // The record is visible to revert from here on. Revert changes the status first and lists the
+      // faults after, so either it sees this record, or this read sees its change (invariant 3).
+      const current = await store.getExecution(executionId);
+      if (current?.status !== 'INJECTING' || current.safety.violated) {
+        await store.updateFault(record, ['ARMED'], 'FAILED', { error: `not injected: the execution was ${current?.status ?? 'gone'}` });
+        await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'skipped', detail: { status: current?.status } });
+        return current && isFinal(current.status) ? revertOwn(deps, execution, injected) : [];
       }
       try {
         const provider = deps.faults.forFault(target.provider, record.faultType);
@@ -128,8 +141,6 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
           expiresAt: new Date(record.expiresAt),
         });
         const done = await store.updateFault(record, ['ARMED'], 'INJECTED', { handle: outcome.handle, injectedAt: clock.now().toISOString() });
-        // No record update means revert ran meanwhile and found nothing to undo yet: this
-        // attempt still owns the fault it just injected.
         injected.push(done ?? { ...record, state: 'INJECTED', handle: outcome.handle });
         await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'ok', detail: { target: target.key, faultType: record.faultType } });
       } catch (error) {
@@ -144,8 +155,9 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   const injectedAt = clock.now();
   // The deadline counts from the start of injection, the window from its end: when injecting took
   // long, the window is shortened so that it ends (and the planned revert runs) before the deadline.
+  // Timers may fire late (Scheduler: within two minutes); the window's end must still come first.
   const window = windowMs(template);
-  const latestEnd = revertDeadline.getTime() - Math.min(window, 5_000);
+  const latestEnd = revertDeadline.getTime() - Math.max(Math.min(window, 5_000), timer.latenessMs);
   const observationEndsAt = new Date(Math.max(injectedAt.getTime(), Math.min(injectedAt.getTime() + window, latestEnd)));
   if (observationEndsAt.getTime() < injectedAt.getTime() + window) {
     await store.journal(executionId, { phase: PHASE, action: 'shorten-observation', outcome: 'ok', detail: { observationEndsAt: observationEndsAt.toISOString(), revertDeadline: revertDeadline.toISOString() } });
@@ -156,8 +168,13 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
     set: { injectedAt: injectedAt.toISOString(), revertDeadline: revertDeadline.toISOString(), observationEndsAt: observationEndsAt.toISOString() },
   });
   if (!observing) {
-    // Stopped while injecting: what this attempt injected may have landed after revert ran.
-    return revertOwn(deps, execution, injected);
+    // Another attempt won (OBSERVING or later: touch nothing), or the run was stopped: revert sees
+    // every record this attempt wrote and waits for injections in flight. Only a run that ended
+    // meanwhile leaves what landed to this attempt.
+    const current = await store.getExecution(executionId);
+    if (current && isFinal(current.status)) return revertOwn(deps, execution, injected);
+    await store.journal(executionId, { phase: PHASE, action: 'observe', outcome: 'stale', detail: { status: current?.status } });
+    return [];
   }
   return [
     FaultInjected.entry({
@@ -179,7 +196,7 @@ const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected
   const failures: { action: string; targetKey: string; error: string }[] = [];
   for (const fault of injected) {
     try {
-      await deps.faults.forFault(fault.target.provider, fault.faultType).revert(fault);
+      await revertWithRetries(deps, fault);
       await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'], 'REVERTED', { revertedAt: deps.clock.now().toISOString() });
       await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action} (stopped while injecting)`, outcome: 'ok', detail: { target: fault.target.key } });
     } catch (error) {
@@ -198,7 +215,8 @@ const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected
   });
   if (done) return [alarm, ...done.entries];
   // Already final: nobody else may take these targets while the fault may be active.
-  const until = new Date(deps.clock.now().getTime() + 7 * 24 * 3_600_000);
-  for (const f of failures) await deps.store.acquireLease(f.targetKey, executionId, until);
+  for (const fault of injected.filter((f) => failures.some((x) => x.action === f.action && x.targetKey === f.target.key))) {
+    for (const key of leaseKeys(fault.target)) await deps.store.pinLease(key, executionId, `revert of ${fault.action} failed after the run ended`);
+  }
   return [alarm];
 };

@@ -1,7 +1,7 @@
 import { ObservationCompleted, ObservationWindowElapsed, SafetyViolated, type EventOf, type FaultInjected } from '../../events';
-import type { BusEntry } from '../ports';
+import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { timerNames } from './finish';
+import { recordViolation, timerNames } from './finish';
 
 const PHASE = 'observe';
 
@@ -12,6 +12,14 @@ export const startObservation = async (event: EventOf<typeof FaultInjected>, dep
   if (!execution || execution.status !== 'OBSERVING' || !execution.injectedAt || !execution.observationEndsAt) {
     if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'FaultInjected', outcome: 'stale', detail: { status: execution.status } });
     return [];
+  }
+  // A halt that came while this run was injecting (and that its scan of running experiments may
+  // have missed) stops it here at the latest.
+  const halt = await deps.store.haltState();
+  if (halt) {
+    const message = `halted: ${halt.reason}`;
+    if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'halt', at: deps.clock.now().toISOString() }))) return [];
+    return [SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'halt', message, at: deps.clock.now().toISOString() })];
   }
   await deps.timer.schedule({
     name: timerNames.observationEnd(executionId),
@@ -43,11 +51,15 @@ export const completeObservation = async (
     if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { status: execution.status } });
     return [];
   }
-  // Timers may fire a little early (Scheduler's granularity is a second); earlier is refused.
-  if (now.getTime() < Date.parse(execution.observationEndsAt) - 1000) {
+  // The window is the execution's own: an event more than a second early is refused; one a little
+  // early (clocks differ by milliseconds) waits for the window's end, so that no fault is reverted
+  // before the window it is observed in has ended.
+  const early = Date.parse(execution.observationEndsAt) - now.getTime();
+  if (early > 1000) {
     await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { early: true, windowEnd: execution.observationEndsAt } });
     return [];
   }
+  if (early > 0) await pause(deps.clock, early);
   // Unknown means stop: an alarm that cannot be read, or no longer exists, ends the run now,
   // INCONCLUSIVE; only an alarm really in ALARM is a safety violation.
   const stopAlarms = execution.template.stopConditions.map((s) => s.alarm);
@@ -56,15 +68,9 @@ export const completeObservation = async (
     try {
       const state = await deps.alarms.inAlarm(stopAlarms);
       if (state.inAlarm.length) {
-        return [
-          SafetyViolated.entry({
-            executionId,
-            experimentId: execution.experimentId,
-            reason: 'alarm',
-            message: `stop-condition alarm ${state.inAlarm.join(', ')} in ALARM at the end of observation`,
-            at: now.toISOString(),
-          }),
-        ];
+        const message = `stop-condition alarm ${state.inAlarm.join(', ')} in ALARM at the end of observation`;
+        if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'alarm', at: now.toISOString() }))) return [];
+        return [SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'alarm', message, at: now.toISOString() })];
       }
       if (state.missing.length) unknown = `stop-condition alarm ${state.missing.join(', ')} no longer exists`;
     } catch (error) {

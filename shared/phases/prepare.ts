@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ExperimentRejected, ExperimentStarted, type EventOf } from '../../events';
 import type { ExperimentRequested } from '../../events';
-import type { Execution, ResolvedTarget } from '../domain/execution';
-import { actionDurationMs, parseTemplate, recoveryTimeoutMs, windowMs, type Template } from '../domain/template';
+import { leaseKeys, isFinal, type Execution, type ResolvedTarget } from '../domain/execution';
+import { actionDurationMs, parseTemplate, TEMPLATE_LIMITS, windowMs, type Template } from '../domain/template';
 import { FaultlineError, InvalidTemplateError, type Problem } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { completedEntry } from './result';
-import { selectTargets } from './select-targets';
+import { finish } from './finish';
+import { capsProblem, selectTargets } from './select-targets';
 
 const PHASE = 'prepare';
-/** Leases outlive the longest fault and the recovery window, so a crashed run frees its targets. */
-const LEASE_MARGIN_MS = 5 * 60_000;
 
 /**
  * ExperimentRequested → preflight → ExperimentStarted, or ExperimentRejected. Preflight: the
@@ -40,7 +38,7 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
     }
   }
 
-  const execution: Execution = {
+  const fresh: Execution = {
     executionId: request.executionId,
     experimentId: request.experimentId,
     templateVersion: template?.version ?? request.templateVersion ?? versionOf(raw),
@@ -54,16 +52,34 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
     updatedAt: now,
     safety: { violated: false },
   };
-  if (!(await store.createExecution(execution))) {
-    await store.journal(execution.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'duplicate', detail: { eventId: event.id } });
-    return [];
+  let execution = fresh;
+  if (await store.createExecution(fresh)) {
+    await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'ok', detail: { trigger: request.trigger, dryRun: request.dryRun } });
+  } else {
+    // The execution exists: a duplicate of a request that went on, or the retry of an attempt that
+    // failed halfway (a throttled write, a crash), which resumes where it stopped.
+    const existing = await store.getExecution(fresh.executionId);
+    if (!existing || (existing.status !== 'REQUESTED' && existing.status !== 'PREPARING')) {
+      if (existing) await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'duplicate', detail: { eventId: event.id } });
+      return [];
+    }
+    await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'ok', detail: { resumed: existing.status, eventId: event.id } });
+    execution = existing;
   }
-  await store.journal(execution.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'ok', detail: { trigger: request.trigger, dryRun: request.dryRun } });
-  const preparing = await store.transition(execution.executionId, { from: ['REQUESTED'], to: 'PREPARING' });
-  if (!preparing) return [];
+  if (execution.status === 'REQUESTED') {
+    const preparing = await store.transition(execution.executionId, { from: ['REQUESTED'], to: 'PREPARING' });
+    if (!preparing) return [];
+    execution = preparing;
+  }
+  // What was stored decides, not what this delivery carries.
+  template = execution.template;
+  if (!template && templateProblems.length === 0) templateProblems = [{ path: '', message: 'the execution holds no template' }];
 
   const reasons: string[] = templateProblems.map((p) => `template ${p.path ? `${p.path}: ` : ''}${p.message}`);
-  const leased: ResolvedTarget[] = [];
+  const requestAgeMs = clock.now().getTime() - Date.parse(request.requestedAt);
+  if (!(requestAgeMs <= settings.requestWithinMs)) {
+    reasons.push(`the request of ${request.requestedAt} is older than ${settings.requestWithinMs / 1000}s: nothing is started`);
+  }
   const targets: ResolvedTarget[] = [];
   let baseline: Execution['baseline'];
 
@@ -73,66 +89,44 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
     // fires between the check and the watch would otherwise never be seen.
     await store.watchAlarms(execution.executionId, stopAlarms);
     reasons.push(...(await preflight(template, execution, deps, targets)));
-    if (template && reasons.length === 0) {
-      const leaseUntil = new Date(
-        clock.now().getTime() +
-          Math.max(...Object.values(template.actions).map(actionDurationMs)) +
-          recoveryTimeoutMs(template) +
-          settings.injectWithinMs +
-          LEASE_MARGIN_MS,
-      );
-      for (const target of targets) {
-        if (await store.acquireLease(target.key, execution.executionId, leaseUntil)) leased.push(target);
-        else reasons.push(`target ${target.id} is in another running experiment (${(await store.leaseHolder(target.key)) ?? 'unknown'})`);
-      }
+    if (reasons.length === 0) {
+      // The selection is recorded before any lease is taken, so that whoever ends the execution
+      // gives back every lease it may hold.
+      const recorded = await store.transition(execution.executionId, { from: ['PREPARING'], set: { targets } });
+      if (!recorded) return giveBack(deps, execution.executionId, targets, stopAlarms);
+      reasons.push(...(await leaseTargets(deps, execution.executionId, template, targets)));
     }
-    if (reasons.length === 0 && template) {
+    if (reasons.length === 0) {
       const end = clock.now();
       const from = new Date(end.getTime() - Math.min(windowMs(template), 60_000));
       baseline = await deps.metrics.measure(template, { from, to: end }).catch(() => undefined);
     }
   }
 
-  const release = async () => {
-    for (const t of leased) await store.releaseLease(t.key, execution.executionId);
-    await store.unwatchAlarms(execution.executionId, stopAlarms);
-  };
-
   if (reasons.length > 0) {
-    await release();
-    const rejected = await store.transition(execution.executionId, {
-      from: ['PREPARING'],
-      to: 'REJECTED',
-      set: { verdict: 'INCONCLUSIVE', reasons, completedAt: clock.now().toISOString(), targets },
-    });
+    const rejected = await finish(deps, execution.executionId, ['PREPARING'], 'REJECTED', { verdict: 'INCONCLUSIVE', reasons, targets });
     await store.journal(execution.executionId, { phase: PHASE, action: 'preflight', outcome: 'rejected', detail: { reasons } });
-    if (!rejected) return [];
+    if (!rejected) return giveBack(deps, execution.executionId, targets, stopAlarms);
     return [
       ExperimentRejected.entry({
         executionId: execution.executionId,
         experimentId: execution.experimentId,
-        reasons,
-        ...(templateProblems.length ? { problems: templateProblems } : {}),
+        reasons: reasons.map((r) => r.slice(0, 1024)).slice(0, 20),
+        ...(templateProblems.length ? { problems: templateProblems.slice(0, 20) } : {}),
       }),
-      completedEntry(rejected, []),
+      ...rejected.entries,
     ];
   }
 
-  if (request.dryRun) {
-    await release();
-    const done = await store.transition(execution.executionId, {
-      from: ['PREPARING'],
-      to: 'COMPLETED',
-      set: {
-        verdict: 'INCONCLUSIVE',
-        reasons: ['dry run: targets resolved and preflight passed; nothing was injected'],
-        targets,
-        ...(baseline ? { baseline } : {}),
-        completedAt: clock.now().toISOString(),
-      },
+  if (execution.dryRun) {
+    const done = await finish(deps, execution.executionId, ['PREPARING'], 'COMPLETED', {
+      verdict: 'INCONCLUSIVE',
+      reasons: ['dry run: targets resolved and preflight passed; nothing was injected'],
+      targets,
+      ...(baseline ? { baseline } : {}),
     });
     await store.journal(execution.executionId, { phase: PHASE, action: 'dry-run', outcome: 'ok', detail: { targets: targets.map((t) => t.id) } });
-    return done ? [completedEntry(done, [])] : [];
+    return done ? done.entries : giveBack(deps, execution.executionId, targets, stopAlarms);
   }
 
   const started = await store.transition(execution.executionId, {
@@ -140,11 +134,7 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
     to: 'INJECTING',
     set: { targets, ...(baseline ? { baseline } : {}) },
   });
-  if (!started) {
-    // Stopped while preparing (an abort or halt won the race): give the targets back.
-    await release();
-    return [];
-  }
+  if (!started) return giveBack(deps, execution.executionId, targets, stopAlarms);
   await store.journal(execution.executionId, { phase: PHASE, action: 'preflight', outcome: 'ok', detail: { targets: targets.map((t) => t.key) } });
   return [
     ExperimentStarted.entry({
@@ -155,6 +145,61 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
       injectBy: new Date(clock.now().getTime() + settings.injectWithinMs).toISOString(),
     }),
   ];
+};
+
+/**
+ * A status change of this prepare lost: when the execution has ended meanwhile (an abort, a halt,
+ * the sweeper), its leases and watches are given back; when another attempt moved it on, that
+ * attempt owns them and nothing is touched.
+ */
+const giveBack = async (deps: PhaseDependencies, executionId: string, targets: readonly ResolvedTarget[], alarms: readonly string[]): Promise<BusEntry[]> => {
+  const current = await deps.store.getExecution(executionId);
+  if (current && isFinal(current.status) && current.status !== 'ROLLBACK_FAILED') {
+    for (const key of targets.flatMap(leaseKeys)) await deps.store.releaseLease(key, executionId);
+    await deps.store.unwatchAlarms(executionId, alarms);
+  }
+  return [];
+};
+
+/**
+ * Leases every selected target (under each name it has), then checks the caps again with what
+ * other experiments hold now: two experiments that each respect the caps alone never break them
+ * together. Reasons to refuse; the leases taken are given back by the rejection.
+ */
+const leaseTargets = async (deps: PhaseDependencies, executionId: string, template: Template, targets: readonly ResolvedTarget[]): Promise<string[]> => {
+  const reasons: string[] = [];
+  for (const target of targets) {
+    for (const key of leaseKeys(target)) {
+      if (!(await deps.store.acquireLease(key, executionId))) {
+        reasons.push(`target ${target.id} is in another running experiment (${(await deps.store.leaseHolder(key)) ?? 'unknown'})`);
+      }
+    }
+  }
+  if (reasons.length) return reasons;
+  for (const name of new Set(targets.map((t) => t.name))) {
+    const spec = template.targets[name]!;
+    const candidates = await deps.targets[spec.provider]!.candidates(name, spec);
+    const busy = await busyCandidates(deps, executionId, candidates);
+    const own = targets.filter((t) => t.name === name).length;
+    const check = capsProblem(name, candidates.length, busy.length + own, template.safety);
+    if (check) reasons.push(check);
+  }
+  return reasons;
+};
+
+/** Candidates that another experiment holds a lease on: they count as hit, and are not for us. */
+const busyCandidates = async (deps: PhaseDependencies, executionId: string, candidates: readonly ResolvedTarget[]): Promise<ResolvedTarget[]> => {
+  const busy: ResolvedTarget[] = [];
+  for (const c of candidates) {
+    for (const key of leaseKeys(c)) {
+      const holder = await deps.store.leaseHolder(key);
+      if (holder !== undefined && holder !== executionId) {
+        busy.push(c);
+        break;
+      }
+    }
+  }
+  return busy;
 };
 
 /** The checks that may refuse an execution. Fills `targets` with the selection. */
@@ -174,6 +219,15 @@ const preflight = async (
   const halt = await deps.store.haltState();
   if (halt) reasons.push(`experiments are halted: ${halt.reason} (by ${halt.by} at ${halt.at})`);
   if (reasons.length) return reasons;
+
+  // Timers here may fire up to `latenessMs` late: the end of the window must still come before
+  // the revert deadline, so every fault must outlast the window by that much.
+  const lateness = deps.timer.latenessMs;
+  for (const [name, a] of Object.entries(template.actions)) {
+    if (lateness > 0 && actionDurationMs(a) - windowMs(template) < lateness) {
+      reasons.push(`action ${name}: its duration must exceed observation.window by at least ${Math.ceil(lateness / 1000)}s here (timers may fire that late)`);
+    }
+  }
 
   for (const [name, a] of Object.entries(template.actions)) {
     const provider = template.targets[a.target]!.provider;
@@ -204,7 +258,13 @@ const preflight = async (
       continue;
     }
     try {
-      const selection = selectTargets(name, spec, await resolver.candidates(name, spec), template.safety);
+      const candidates = await resolver.candidates(name, spec);
+      if (candidates.length > TEMPLATE_LIMITS.targets * 10) {
+        reasons.push(`target ${name}: ${candidates.length} resources match; narrow the target (at most ${TEMPLATE_LIMITS.targets * 10})`);
+        continue;
+      }
+      const busy = await busyCandidates(deps, execution.executionId, candidates);
+      const selection = selectTargets(name, spec, candidates, template.safety, Math.random, busy);
       if (selection.ok) targets.push(...selection.targets);
       else reasons.push(selection.reason);
     } catch (error) {

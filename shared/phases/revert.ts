@@ -6,11 +6,12 @@ import {
   type ObservationCompleted,
   type SafetyViolated,
 } from '../../events';
-import { isFinal, type Execution, type SafetyState } from '../domain/execution';
+import { isFinal, type Execution, type FaultRecord, type SafetyState } from '../domain/execution';
 import { recoveryTimeoutMs } from '../domain/template';
-import type { BusEntry } from '../ports';
+import { FaultlineError } from '../errors';
+import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { finish, timerNames } from './finish';
+import { finish, revertWithRetries, timerNames } from './finish';
 import { faultSummaries } from './result';
 
 const PHASE = 'revert';
@@ -99,17 +100,42 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       }
     }
   }
-  throw new Error(`execution ${executionId} kept changing while recording a safety violation`);
+  throw new FaultlineError(`execution ${executionId} kept changing while recording a safety violation`);
+};
+
+/** Revert cannot finish yet: an injection is still in flight; its event is retried later. */
+export class InjectionInFlightError extends FaultlineError {}
+
+/**
+ * The execution's faults once no injection is in flight: an ARMED record whose attempt may still
+ * be running (younger than `injectAttemptMaxMs`) is waited for, at most `injectionSettleMs`; then
+ * revert gives up for now (its event is retried) rather than undo a fault that may land after it.
+ */
+const settledFaults = async (deps: PhaseDependencies, executionId: string): Promise<FaultRecord[]> => {
+  const { store, clock, settings } = deps;
+  const giveUpAt = clock.now().getTime() + settings.injectionSettleMs;
+  for (;;) {
+    const faults = await store.listFaults(executionId);
+    const now = clock.now().getTime();
+    const inFlight = faults.filter((f) => f.state === 'ARMED' && Date.parse(f.armedAt) + settings.injectAttemptMaxMs > now);
+    if (!inFlight.length) return faults;
+    if (now >= giveUpAt) {
+      await store.journal(executionId, { phase: PHASE, action: 'wait for injections in flight', outcome: 'failed', detail: { inFlight: inFlight.map((f) => `${f.action}@${f.target.key}`) } });
+      throw new InjectionInFlightError(`execution ${executionId}: ${inFlight.length} injection(s) still in flight; revert is retried`);
+    }
+    await pause(clock, Math.min(1_000, Math.max(10, settings.injectionSettleMs / 50)));
+  }
 };
 
 const revertAll = async (deps: PhaseDependencies, execution: Execution, planned: boolean): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
   const { executionId } = execution;
   const failures: { action: string; targetKey: string; error: string }[] = [];
-  for (const fault of await store.listFaults(executionId)) {
+  for (const fault of await settledFaults(deps, executionId)) {
     if (fault.state === 'REVERTED') continue;
     try {
-      await deps.faults.forFault(fault.target.provider, fault.faultType).revert(fault);
+      await revertWithRetries(deps, fault);
+      // Marked REVERTED only once its provider confirmed the undo.
       await store.updateFault(fault, ['ARMED', 'INJECTED', 'FAILED', 'REVERT_FAILED'], 'REVERTED', { revertedAt: clock.now().toISOString() });
       await store.journal(executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'ok', detail: { target: fault.target.key, planned } });
     } catch (error) {

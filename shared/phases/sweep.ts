@@ -2,7 +2,8 @@ import { RecoveryCheckDue, RecoveryConfirmed, RecoveryTimedOut, RollbackFailed, 
 import type { Execution, Status } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies, PhaseSettings } from './dependencies';
-import { finish } from './finish';
+import { FaultlineError } from '../errors';
+import { finish, openFaults } from './finish';
 
 const PHASE = 'sweep';
 
@@ -20,28 +21,53 @@ const ACTIVE: readonly Status[] = ['REQUESTED', 'PREPARING', 'INJECTING', 'OBSER
  */
 export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseDependencies): Promise<BusEntry[]> => {
   const entries: BusEntry[] = [];
+  const failed: string[] = [];
   const now = deps.clock.now();
   for (const status of ACTIVE) {
     for (const execution of await deps.store.executionsInStatus(status)) {
-      const entry = nudge(execution, now, deps.settings);
-      if (!entry) continue;
-      const sweeps = (execution.sweeps ?? 0) + 1;
-      if (sweeps > deps.settings.maxSweeps) {
-        entries.push(...(await giveUp(deps, execution)));
-        continue;
+      // One execution that cannot be moved (an item the table refuses to change, a provider that
+      // throws) must not keep the sweeper from the others: it is journaled and skipped.
+      try {
+        entries.push(...(await sweepOne(deps, execution, now)));
+      } catch (error) {
+        failed.push(execution.executionId);
+        await deps.store
+          .journal(execution.executionId, { phase: PHASE, action: 'sweep', outcome: 'failed', error: `${(error as Error).name}: ${(error as Error).message}` })
+          .catch(() => undefined);
       }
-      const counted = await deps.store.transition(execution.executionId, { from: [execution.status], expectedVersion: execution.version, set: { sweeps } });
-      if (!counted) continue; // it moved meanwhile
-      await deps.store.journal(execution.executionId, {
-        phase: PHASE,
-        action: `stuck in ${execution.status} since ${execution.updatedAt}`,
-        outcome: 'ok',
-        detail: { sends: entry.detailType, sweeps },
-      });
-      entries.push(entry);
     }
   }
+  if (failed.length && !entries.length) {
+    // Nothing else to do: fail the tick so that the failure shows (metrics, dead letters).
+    throw new SweepError(`the sweeper could not move ${failed.length} execution(s): ${failed.slice(0, 10).join(', ')}`);
+  }
   return entries;
+};
+
+/** The sweeper could not move some executions (each is journaled). */
+export class SweepError extends FaultlineError {}
+
+const sweepOne = async (deps: PhaseDependencies, execution: Execution, now: Date): Promise<BusEntry[]> => {
+  if ((execution.status === 'REQUESTED' || execution.status === 'PREPARING') && now.getTime() - Date.parse(execution.updatedAt) > deps.settings.stuckAfterMs) {
+    // Nothing can have been injected before INJECTING: no safety violation, the run never started.
+    const reason = `stuck in ${execution.status} since ${execution.updatedAt}: it never started`;
+    const done = await finish(deps, execution.executionId, [execution.status], 'FAILED', { verdict: 'INCONCLUSIVE', failure: reason, reasons: [reason] }, execution.version);
+    await deps.store.journal(execution.executionId, { phase: PHASE, action: 'give up', outcome: done ? 'failed' : 'stale', detail: { reason } });
+    return done?.entries ?? [];
+  }
+  const entry = nudge(execution, now, deps.settings);
+  if (!entry) return [];
+  const sweeps = (execution.sweeps ?? 0) + 1;
+  if (sweeps > deps.settings.maxSweeps) return giveUp(deps, execution);
+  const counted = await deps.store.transition(execution.executionId, { from: [execution.status], expectedVersion: execution.version, set: { sweeps } });
+  if (!counted) return []; // it moved meanwhile
+  await deps.store.journal(execution.executionId, {
+    phase: PHASE,
+    action: `stuck in ${execution.status} since ${execution.updatedAt}`,
+    outcome: 'ok',
+    detail: { sends: entry.detailType, sweeps },
+  });
+  return [entry];
 };
 
 const nudge = (execution: Execution, now: Date, settings: PhaseSettings): BusEntry | undefined => {
@@ -50,9 +76,6 @@ const nudge = (execution: Execution, now: Date, settings: PhaseSettings): BusEnt
   const idleMs = now.getTime() - since;
   const stop = (message: string) => SafetyViolated.entry({ executionId, experimentId, reason: 'deadline', message, at: now.toISOString() });
   switch (execution.status) {
-    case 'REQUESTED':
-    case 'PREPARING':
-      return idleMs > settings.stuckAfterMs ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: stopped by the sweeper`) : undefined;
     case 'INJECTING':
     case 'REVERTING':
       return idleMs > settings.stuckWithFaultAfterMs ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: reverted by the sweeper`) : undefined;
@@ -78,7 +101,7 @@ const nudge = (execution: Execution, now: Date, settings: PhaseSettings): BusEnt
 
 const giveUp = async (deps: PhaseDependencies, execution: Execution): Promise<BusEntry[]> => {
   const { executionId, experimentId } = execution;
-  const open = (await deps.store.listFaults(executionId)).filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');
+  const open = openFaults(await deps.store.listFaults(executionId));
   const reason = `stuck in ${execution.status} after ${execution.sweeps ?? 0} nudges of the sweeper`;
   if (open.length) {
     const faults = open.map((f) => ({ action: f.action, targetKey: f.target.key, error: `${reason}; fault ${f.state}` }));

@@ -1,9 +1,10 @@
 import { RollbackFailed, type EventOf, type RecoveryConfirmed, type RecoveryTimedOut } from '../../events';
-import type { CriterionResult, Execution, FinalStatus, Verdict } from '../domain/execution';
+import type { CriterionResult, Execution, FaultRecord, FinalStatus, Verdict } from '../domain/execution';
 import type { SuccessCriterion } from '../domain/template';
+import { FaultlineError } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { finish } from './finish';
+import { finish, openFaults } from './finish';
 
 const PHASE = 'validate';
 
@@ -28,8 +29,32 @@ export const evaluateCriterion = (c: SuccessCriterion, execution: Execution): Cr
   }
 };
 
-/** The verdict and final status of an execution whose faults are all reverted. */
-export const judge = (execution: Execution): { verdict: Verdict; status: FinalStatus; criteria: CriterionResult[]; reasons: string[] } => {
+/**
+ * Why the window was not observed under every fault: a fault that was not injected (confirmed)
+ * by the window's start, or was reverted before its end. Empty when the window holds.
+ */
+export const unobservedWindow = (execution: Execution, faults: readonly FaultRecord[]): string[] => {
+  const start = execution.injectedAt ? Date.parse(execution.injectedAt) : undefined;
+  const end = execution.observationEndsAt ? Date.parse(execution.observationEndsAt) : undefined;
+  if (start === undefined || end === undefined) return ['the observation window was never opened'];
+  const problems: string[] = [];
+  for (const f of faults) {
+    if (!f.injectedAt || Date.parse(f.injectedAt) > start) problems.push(`${f.action} on ${f.target.key} was not active when the window opened`);
+    else if (f.revertedAt && Date.parse(f.revertedAt) < end) problems.push(`${f.action} on ${f.target.key} was reverted at ${f.revertedAt}, before the window ended`);
+  }
+  if (!faults.length) problems.push('no fault was recorded for the window');
+  return problems;
+};
+
+/**
+ * The verdict and final status of an execution whose faults are all reverted. PASSED needs every
+ * criterion measured and met, no safety violation, and (when the faults are given) a window
+ * observed under every fault from its start to its end.
+ */
+export const judge = (
+  execution: Execution,
+  faults?: readonly FaultRecord[],
+): { verdict: Verdict; status: FinalStatus; criteria: CriterionResult[]; reasons: string[] } => {
   const criteria = (execution.template?.hypothesis.successCriteria ?? []).map((c) => evaluateCriterion(c, execution));
   const reasons: string[] = [];
   if (execution.safety.violated) {
@@ -37,6 +62,8 @@ export const judge = (execution: Execution): { verdict: Verdict; status: FinalSt
     return { verdict: 'FAILED', status: 'ABORTED', criteria, reasons };
   }
   if (execution.failure) return { verdict: 'INCONCLUSIVE', status: 'FAILED', criteria, reasons: [execution.failure] };
+  const unobserved = faults ? unobservedWindow(execution, faults) : [];
+  if (unobserved.length) return { verdict: 'INCONCLUSIVE', status: 'FAILED', criteria, reasons: unobserved };
   if (execution.recoveryTimedOut) reasons.push('the system did not recover before recovery.timeout');
   for (const c of criteria) {
     if (c.passed === false) reasons.push(`${c.type}: expected ${c.expected}, got ${c.actual}`);
@@ -60,7 +87,8 @@ export const validate = async (
       if (execution) await deps.store.journal(executionId, { phase: PHASE, action: event['detail-type'], outcome: 'stale', detail: { status: execution.status } });
       return [];
     }
-    const open = (await deps.store.listFaults(executionId)).filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');
+    const faults = await deps.store.listFaults(executionId);
+    const open = openFaults(faults);
     if (open.length) {
       // Never judged while a fault may be active: that needs a human, and its targets stay leased.
       const faults = open.map((f) => ({ action: f.action, targetKey: f.target.key, error: f.error ?? `fault is ${f.state}` }));
@@ -71,12 +99,12 @@ export const validate = async (
       if (done) return [RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults }), ...done.entries];
       continue;
     }
-    const { verdict, status, criteria, reasons } = judge(execution);
+    const { verdict, status, criteria, reasons } = judge(execution, faults.filter((f) => f.state !== 'FAILED'));
     const done = await finish(deps, executionId, ['VALIDATING'], status, { verdict, criteria, reasons }, execution.version);
     if (done) {
       await deps.store.journal(executionId, { phase: PHASE, action: 'verdict', outcome: 'ok', detail: { status, verdict, reasons } });
       return done.entries;
     }
   }
-  throw new Error(`execution ${executionId} kept changing while being judged`);
+  throw new FaultlineError(`execution ${executionId} kept changing while being judged`);
 };

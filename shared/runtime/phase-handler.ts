@@ -17,6 +17,12 @@ export class EventInProgressError extends FaultlineError {
 export interface Route {
   contract: Contract<never> | Contract<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   run: (event: any, deps: PhaseDependencies) => Promise<BusEntry[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
+   * What the event means, where one meaning may arrive under several event ids (a publisher's
+   * retry, outputs published again by a resumed attempt): the claim is taken on this instead of
+   * the bus's id, so that each meaning takes effect once.
+   */
+  meaning?: (event: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export interface PhaseDefinition {
@@ -72,7 +78,8 @@ export const createPhaseHandler = (definition: PhaseDefinition, source: Dependen
     // longer, so that Lambda's retry of an attempt that died finds it expired.
     const lockMs =
       typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() + 10_000 : deps.settings.eventLockMs;
-    const claim = await store.claimEvent(definition.name, event.id, lockMs, deps.settings.eventRetentionMs);
+    const claimId = route.meaning ? `${event['detail-type']}#${route.meaning(event)}` : event.id;
+    const claim = await store.claimEvent(definition.name, claimId, lockMs, deps.settings.eventRetentionMs);
     if (claim.kind === 'duplicate') {
       const executionId = executionIdOf(event);
       if (executionId && (await store.getExecution(executionId))) {
@@ -87,7 +94,7 @@ export const createPhaseHandler = (definition: PhaseDefinition, source: Dependen
     }
     if (claim.kind === 'unpublished') {
       await deps.publisher.publish(claim.outputs);
-      await store.markPublished(definition.name, event.id);
+      await store.markPublished(definition.name, claimId);
       return { outcome: 'republished', published: claim.outputs.length };
     }
 
@@ -95,13 +102,13 @@ export const createPhaseHandler = (definition: PhaseDefinition, source: Dependen
     try {
       outputs = await route.run(event, deps);
     } catch (error) {
-      await store.releaseEvent(definition.name, event.id);
+      await store.releaseEvent(definition.name, claimId);
       logger.error('phase failed', { eventId: event.id, detailType: event['detail-type'], executionId: executionIdOf(event), error: (error as Error).message, name: (error as Error).name });
       throw error;
     }
-    await store.completeEvent(definition.name, event.id, outputs);
+    await store.completeEvent(definition.name, claimId, outputs);
     if (outputs.length) await deps.publisher.publish(outputs);
-    await store.markPublished(definition.name, event.id);
+    await store.markPublished(definition.name, claimId);
     logger.info('event processed', { eventId: event.id, detailType: event['detail-type'], executionId: executionIdOf(event), published: outputs.map((o) => o.detailType) });
     return { outcome: 'processed', published: outputs.length };
   };

@@ -38,10 +38,44 @@ export interface TransitionRequest {
   set?: Partial<Omit<Execution, 'executionId' | 'status' | 'version'>>;
 }
 
+/** A lease on a target: who holds it, and whether only a person may give it back. */
+export interface Lease {
+  targetKey: string;
+  executionId: string;
+  pinned: boolean;
+  reason?: string;
+  at?: string;
+}
+
+const toLease = (item: Record<string, unknown>): Lease => ({
+  targetKey: String(item.targetKey),
+  executionId: String(item.executionId),
+  pinned: item.pinned === true,
+  ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+  ...(typeof item.at === 'string' ? { at: item.at } : {}),
+});
+
+const isFinalStatus = (status: Status) => (FINAL_STATUSES as readonly Status[]).includes(status);
+
+/** Journal text is clipped, so that no entry comes near DynamoDB's item limit. */
+export const JOURNAL_TEXT_LIMIT = 2048;
+const JOURNAL_DETAIL_LIMIT = 16_384;
+const boundedEntry = <T extends { error?: string; detail?: Record<string, unknown> }>(entry: T): T => {
+  const bounded = { ...entry };
+  if (typeof bounded.error === 'string' && bounded.error.length > JOURNAL_TEXT_LIMIT) bounded.error = `${bounded.error.slice(0, JOURNAL_TEXT_LIMIT)}…`;
+  if (bounded.detail && JSON.stringify(bounded.detail).length > JOURNAL_DETAIL_LIMIT) {
+    bounded.detail = { clipped: JSON.stringify(bounded.detail).slice(0, JOURNAL_TEXT_LIMIT) };
+  }
+  return bounded;
+};
+
 const strip = <T extends Record<string, unknown>>(item: T): T => {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...rest } = item as Record<string, unknown>;
   return rest as T;
 };
+
+/** What the phases work with: the store's public methods (an in-memory twin serves the interleaving tests). */
+export type Store = { [K in keyof ExecutionStore]: ExecutionStore[K] };
 
 /**
  * The execution store on DynamoDB (one table, ARCHITECTURE §4). Every status change is a
@@ -227,7 +261,7 @@ export class ExecutionStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.journal(executionId, at, randomUUID().slice(0, 8)), ...entry, at },
+        Item: { ...keys.journal(executionId, at, randomUUID().slice(0, 8)), ...boundedEntry(entry), at },
       }),
     );
   }
@@ -237,6 +271,7 @@ export class ExecutionStore {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
       ExpressionAttributeValues: { ':pk': keys.executionPartition(executionId), ':p': keys.journalPrefix },
+      ConsistentRead: true,
     });
     return items.map((i) => strip(i as JournalEntry & Record<string, unknown>));
   }
@@ -301,28 +336,48 @@ export class ExecutionStore {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
       ExpressionAttributeValues: { ':pk': keys.executionPartition(executionId), ':p': keys.faultPrefix },
+      // Revert lists the faults right after its own status change: it must see every record
+      // written before that change (inject records a fault, then checks the status).
+      ConsistentRead: true,
     });
     return items.map((i) => strip(i as FaultRecord & Record<string, unknown>));
   }
 
   // ---- leases ------------------------------------------------------------------------------
 
-  /** Takes the lease on a target for an execution; false when another live execution holds it. */
-  async acquireLease(targetKey: string, executionId: string, expiresAt: Date): Promise<boolean> {
-    const now = this.clock.now();
+  /**
+   * Takes the lease on a target for an execution; false when another execution holds it. A lease
+   * never expires by time: it is held until its execution gives it back, or (once that execution
+   * is final and may have left no fault) it is taken over. A pinned lease (ROLLBACK_FAILED) is
+   * given back by a person only (`releaseLease` with `by`).
+   */
+  async acquireLease(targetKey: string, executionId: string): Promise<boolean> {
+    const item = { ...keys.lease(targetKey), targetKey, executionId, at: this.clock.now().toISOString() };
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.lease(targetKey),
-            targetKey,
-            executionId,
-            expiresAt: expiresAt.toISOString(),
-            ttl: Math.ceil(expiresAt.getTime() / 1000),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR executionId = :me OR expiresAt < :now',
-          ExpressionAttributeValues: { ':me': executionId, ':now': now.toISOString() },
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR (executionId = :me AND attribute_not_exists(pinned))',
+          ExpressionAttributeValues: { ':me': executionId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+    const lease = await this.lease(targetKey);
+    if (!lease || lease.pinned || lease.executionId === executionId) return false;
+    const holder = await this.getExecution(lease.executionId);
+    // Only a holder that ended without a fault left behind gives its lease up.
+    if (holder && (!isFinalStatus(holder.status) || holder.status === 'ROLLBACK_FAILED')) return false;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'executionId = :holder AND attribute_not_exists(pinned)',
+          ExpressionAttributeValues: { ':holder': lease.executionId },
         }),
       );
       return true;
@@ -332,14 +387,35 @@ export class ExecutionStore {
     }
   }
 
-  /** Releases a lease this execution holds; another execution's lease is left alone. */
+  /**
+   * Pins the lease of an execution that may have left a fault active: nobody else takes the target
+   * until a person releases it. Creates the lease when it had been given back meanwhile.
+   */
+  async pinLease(targetKey: string, executionId: string, reason: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.lease(targetKey), targetKey, executionId, pinned: true, reason: reason.slice(0, 1024), at: this.clock.now().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk) OR executionId = :me',
+          ExpressionAttributeValues: { ':me': executionId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Releases a lease this execution holds (never a pinned one); another execution's lease is left alone. */
   async releaseLease(targetKey: string, executionId: string): Promise<void> {
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.lease(targetKey),
-          ConditionExpression: 'executionId = :me',
+          ConditionExpression: 'executionId = :me AND attribute_not_exists(pinned)',
           ExpressionAttributeValues: { ':me': executionId },
         }),
       );
@@ -348,10 +424,26 @@ export class ExecutionStore {
     }
   }
 
-  async leaseHolder(targetKey: string): Promise<string | undefined> {
+  /** A person gives a target back after checking it (pinned or not); the former lease, or undefined. */
+  async releaseLeaseByHand(targetKey: string): Promise<Lease | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: keys.lease(targetKey), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes ? toLease(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async lease(targetKey: string): Promise<Lease | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.lease(targetKey), ConsistentRead: true }));
-    if (!Item || String(Item.expiresAt) < this.clock.now().toISOString()) return undefined;
-    return String(Item.executionId);
+    return Item ? toLease(Item) : undefined;
+  }
+
+  async leaseHolder(targetKey: string): Promise<string | undefined> {
+    return (await this.lease(targetKey))?.executionId;
   }
 
   // ---- alarm watches (guard's access pattern) ----------------------------------------------

@@ -1,21 +1,27 @@
 import type { Execution } from '../../shared/domain/execution';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../shared/local/dynamo';
-import { ExecutionStore } from '../../shared/store/execution-store';
+import { ExecutionStore, type Store } from '../../shared/store/execution-store';
+import { InMemoryStore } from '../support/in-memory-store';
 
 const execution = (executionId: string): Execution => ({
   executionId, experimentId: 'exp', templateVersion: 1, status: 'REQUESTED', version: 1, environment: 'local', dryRun: false,
   trigger: { type: 'cli' }, requestedAt: '2026-11-29T10:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z', safety: { violated: false },
 });
 
-describe('ExecutionStore on dynalite', () => {
-  let dynamo: EmbeddedDynamo;
-  let store: ExecutionStore;
+/** The same assertions hold for the DynamoDB store on dynalite and for its in-memory twin. */
+describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => {
+  let dynamo: EmbeddedDynamo | undefined;
+  let store: Store;
   let now = new Date('2026-11-29T10:00:00Z');
   beforeAll(async () => {
+    if (kind === 'memory') {
+      store = new InMemoryStore({ now: () => now });
+      return;
+    }
     dynamo = await startEmbeddedDynamo('store-test');
     store = new ExecutionStore(dynamo.client, 'store-test', { now: () => now });
   });
-  afterAll(async () => dynamo.close());
+  afterAll(async () => dynamo?.close());
 
   it('creates an execution once', async () => {
     expect(await store.createExecution(execution('a'))).toBe(true);
@@ -43,15 +49,33 @@ describe('ExecutionStore on dynalite', () => {
     expect(await store.getExecution('ghost')).toBeUndefined();
   });
 
-  it('leases: one execution per target, until released or expired', async () => {
-    const until = new Date(now.getTime() + 60_000);
-    expect(await store.acquireLease('local:replica:r1', 'x', until)).toBe(true);
-    expect(await store.acquireLease('local:replica:r1', 'y', until)).toBe(false);
-    expect(await store.acquireLease('local:replica:r1', 'x', until)).toBe(true);
+  it('leases: one execution per target, never expiring by time; taken over only from an ended holder', async () => {
+    await store.createExecution(execution('x'));
+    expect(await store.acquireLease('local:replica:r1', 'x')).toBe(true);
+    expect(await store.acquireLease('local:replica:r1', 'y')).toBe(false);
+    expect(await store.acquireLease('local:replica:r1', 'x')).toBe(true);
     await store.releaseLease('local:replica:r1', 'y');
     expect(await store.leaseHolder('local:replica:r1')).toBe('x');
-    now = new Date(now.getTime() + 120_000);
-    expect(await store.acquireLease('local:replica:r1', 'y', new Date(now.getTime() + 60_000))).toBe(true);
+    now = new Date(now.getTime() + 30 * 24 * 3_600_000);
+    expect(await store.acquireLease('local:replica:r1', 'y')).toBe(false);
+    await store.transition('x', { from: ['REQUESTED'], to: 'COMPLETED' });
+    expect(await store.acquireLease('local:replica:r1', 'y')).toBe(true);
+    expect(await store.leaseHolder('local:replica:r1')).toBe('y');
+  });
+
+  it('a pinned lease (a fault may be active) is kept from everyone, its holder included, until a person releases it', async () => {
+    await store.createExecution(execution('rf'));
+    expect(await store.acquireLease('local:replica:r2', 'rf')).toBe(true);
+    expect(await store.pinLease('local:replica:r2', 'rf', 'revert failed')).toBe(true);
+    await store.transition('rf', { from: ['REQUESTED'], to: 'ROLLBACK_FAILED' });
+    await store.releaseLease('local:replica:r2', 'rf');
+    expect(await store.acquireLease('local:replica:r2', 'other')).toBe(false);
+    expect(await store.acquireLease('local:replica:r2', 'rf')).toBe(false);
+    expect(await store.pinLease('local:replica:r2', 'other', 'x')).toBe(false);
+    expect(await store.lease('local:replica:r2')).toMatchObject({ executionId: 'rf', pinned: true, reason: 'revert failed' });
+    expect(await store.releaseLeaseByHand('local:replica:r2')).toMatchObject({ executionId: 'rf', pinned: true });
+    expect(await store.releaseLeaseByHand('local:replica:r2')).toBeUndefined();
+    expect(await store.acquireLease('local:replica:r2', 'other')).toBe(true);
   });
 
   it('claims an event once per consumer; a crashed claim can be retried after its lock', async () => {

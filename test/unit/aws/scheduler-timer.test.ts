@@ -48,7 +48,7 @@ describe('SchedulerTimer.schedule', () => {
       Name: 'revert-exec-1',
       GroupName: 'faultline-dev',
       Description: 'faultline SafetyViolated (revert-exec-1)',
-      ScheduleExpression: 'at(2026-11-29T10:05:20)',
+      ScheduleExpression: 'at(2026-11-29T10:06:00)',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
@@ -80,8 +80,12 @@ describe('SchedulerTimer.schedule', () => {
     // Act
     await timer().schedule({ name: 'late', at: new Date('2026-11-29T09:00:00Z'), entry: revertDue });
 
-    // Assess: now + 30 s
-    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, { ScheduleExpression: 'at(2026-11-29T10:00:30)' });
+    // Assess: now + 5 s, rounded up to the minute
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, { ScheduleExpression: 'at(2026-11-29T10:01:00)' });
+  });
+
+  it('says how late its schedules may fire: the rounding to the minute, the minute of precision and the lead', () => {
+    expect(timer().latenessMs).toBe(125_000);
   });
 
   it('treats an existing schedule of the same name as already scheduled', async () => {
@@ -161,8 +165,9 @@ describe('schedule names and expressions', () => {
     expect(scheduleName('a:b')).toMatch(/^a-b-[0-9a-f]{16}$/);
   });
 
-  it('writes at() in UTC to the second, rounding up', () => {
-    expect(atExpression(new Date('2026-11-29T10:05:20.000Z'))).toBe('at(2026-11-29T10:05:20)');
-    expect(atExpression(new Date('2026-11-29T10:05:20.001Z'))).toBe('at(2026-11-29T10:05:21)');
+  it('writes at() in UTC, rounded up to the whole minute (Scheduler fires within the minute of its time, never before)', () => {
+    expect(atExpression(new Date('2026-11-29T10:05:00.000Z'))).toBe('at(2026-11-29T10:05:00)');
+    expect(atExpression(new Date('2026-11-29T10:05:00.001Z'))).toBe('at(2026-11-29T10:06:00)');
+    expect(atExpression(new Date('2026-11-29T10:05:59.999Z'))).toBe('at(2026-11-29T10:06:00)');
   });
 });
