@@ -142,6 +142,12 @@ export const FLEET = {
   pipeline: { name: 'checkout', stage: 'Deploy' },
 } as const;
 
+/** The FIS stub, typed by hand (see install). */
+interface FisStub {
+  on(command: unknown): { callsFake(fake: (input: any) => unknown): unknown }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  restore(): void;
+}
+
 type Mocks = {
   ec2: AwsStub<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   all: AwsStub<any, any, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -288,7 +294,8 @@ class FakeAccount {
     });
     rds.on(RebootDBInstanceCommand).callsFake((input) => ({ DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: 'rebooting' } }));
 
-    const fis = mockClient(FisClient);
+    // client-fis is of an older SDK line whose types aws-sdk-client-mock does not accept as they are.
+    const fis = mockClient(FisClient as never) as unknown as FisStub;
     const templateOf = (id: string) => {
       const t = FLEET.fisTemplates.find((x) => x.id === id);
       return t ? { id: t.id, tags: { ...t.tags } } : undefined;
@@ -364,7 +371,7 @@ class FakeAccount {
     codePipeline.on(RollbackStageCommand).resolves({ pipelineExecutionId: '66666666-2222-4333-8444-555555555555' });
     codePipeline.on(StopPipelineExecutionCommand).resolves({ pipelineExecutionId: '11111111-2222-4333-8444-000000000000' });
 
-    return { ec2, all: [ec2, ssm, rds, fis, scheduler, events, cloudWatch, autoScaling, elbv2, codePipeline] };
+    return { ec2, all: [ec2, ssm, rds, fis as unknown as AwsStub<any, any, any>, scheduler, events, cloudWatch, autoScaling, elbv2, codePipeline] }; // eslint-disable-line @typescript-eslint/no-explicit-any
   }
 }
 
@@ -609,11 +616,11 @@ export const driveFunctions = async (): Promise<DriveResult> => {
       });
 
     // Planned flows: every fault type, inject → observe → revert → recover → validate.
-    await run('instances', {}, async () => queue.push(request(TEMPLATES.instances)));
-    await run('host', {}, async () => queue.push(request(TEMPLATES.host)));
-    await run('databases', {}, async () => queue.push(request(TEMPLATES.databases)));
-    await run('writer-reboot', {}, async () => queue.push(request(TEMPLATES.writerReboot)));
-    await run('fis-by-id', {}, async () => queue.push(request(TEMPLATES.fisById)));
+    await run('instances', {}, async () => void queue.push(request(TEMPLATES.instances)));
+    await run('host', {}, async () => void queue.push(request(TEMPLATES.host)));
+    await run('databases', {}, async () => void queue.push(request(TEMPLATES.databases)));
+    await run('writer-reboot', {}, async () => void queue.push(request(TEMPLATES.writerReboot)));
+    await run('fis-by-id', {}, async () => void queue.push(request(TEMPLATES.fisById)));
 
     // A host fault that does not take: inject cancels and cleans up; the host is gone by then.
     await run('host-failure', { hostFaultFails: true, unreachable: [FLEET.instances[3].id] }, async () => {
