@@ -35,6 +35,12 @@ export const RECORDS = {
   binding: 'PIPELINE_BINDING',
   /** One per `<pipeline>#<stage>#<pipeline execution>`: its experiments were started. */
   pipelineRun: 'PIPELINE_RUN',
+  /**
+   * One per execution the pipeline trigger planned, by execution id: the pipeline, stage and
+   * pipeline execution it was started for, and the stored template version. The rollback acts
+   * only on executions that have one (an ExperimentRequested anyone publishes has none).
+   */
+  pipelineStarted: 'PIPELINE_STARTED',
   /** One per pipeline gate run, by the job id of its first invocation (the continuation token). */
   gate: 'PIPELINE_GATE',
   /** One per `<pipeline>#<stage>#<pipeline execution>`: the rollback or stop was asked for. */

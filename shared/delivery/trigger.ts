@@ -21,6 +21,16 @@ export interface PlannedExecution {
   templateVersion: number;
 }
 
+/** What the trigger records for each execution it starts (`RECORDS.pipelineStarted`, by execution id). */
+export interface PipelineStartedRecord extends PlannedExecution {
+  pipeline: string;
+  stage: string;
+  /** The pipeline execution that deployed. */
+  pipelineExecutionId: string;
+  /** The run key of the PIPELINE_RUN record that planned it. */
+  runKey: string;
+}
+
 interface PipelineRunRecord {
   eventId: string;
   executions: PlannedExecution[];
@@ -85,6 +95,19 @@ export const startPipelineExperiments = async (event: PipelineEvent, deps: Deliv
     // The same event again after an attempt that stopped halfway: request the same executions
     // (prepare creates each execution once, so nothing starts twice).
     executions = record.executions;
+  }
+
+  // Before anything is requested: the proof, for the rollback, that the trigger started these
+  // executions for this pipeline, stage and pipeline execution, with these stored templates.
+  for (const e of executions) {
+    const started: PipelineStartedRecord = {
+      ...e,
+      pipeline: detail.pipeline,
+      stage: detail.stage,
+      pipelineExecutionId: detail['execution-id'],
+      runKey: runId,
+    };
+    await store.putRecordOnce(RECORDS.pipelineStarted, e.executionId, { ...started });
   }
 
   const trigger: Trigger = {
