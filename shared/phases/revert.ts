@@ -114,11 +114,14 @@ export class InjectionInFlightError extends FaultlineError {}
 const settledFaults = async (deps: PhaseDependencies, executionId: string): Promise<FaultRecord[]> => {
   const { store, clock, settings } = deps;
   const giveUpAt = clock.now().getTime() + settings.injectionSettleMs;
-  for (;;) {
+  for (let round = 0; ; round++) {
     const faults = await store.listFaults(executionId);
     const now = clock.now().getTime();
     const inFlight = faults.filter((f) => f.state === 'ARMED' && Date.parse(f.armedAt) + settings.injectAttemptMaxMs > now);
     if (!inFlight.length) return faults;
+    if (round === 0) {
+      await store.journal(executionId, { phase: PHASE, action: 'wait for injections in flight', outcome: 'skipped', detail: { inFlight: inFlight.map((f) => `${f.action}@${f.target.key}`) } });
+    }
     if (now >= giveUpAt) {
       await store.journal(executionId, { phase: PHASE, action: 'wait for injections in flight', outcome: 'failed', detail: { inFlight: inFlight.map((f) => `${f.action}@${f.target.key}`) } });
       throw new InjectionInFlightError(`execution ${executionId}: ${inFlight.length} injection(s) still in flight; revert is retried`);

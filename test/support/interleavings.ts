@@ -1,7 +1,7 @@
 import type fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { ExperimentRequested, SafetyViolated, ScheduledEvent } from '../../events';
-import { isFinal, leaseKeys, type Execution, type FaultRecord, type ResolvedTarget } from '../../shared/domain/execution';
+import { isFinal, type Execution, type FaultRecord, type ResolvedTarget } from '../../shared/domain/execution';
 import { ALL_FAULT_TYPES, type FaultType } from '../../shared/domain/faults';
 import { parseTemplate, type TemplateInput } from '../../shared/domain/template';
 import { defaultSettings, type PhaseDependencies } from '../../shared/phases/dependencies';
@@ -369,7 +369,7 @@ export const brokenPromises = async (world: World): Promise<string[]> => {
       }
     }
     if (e.status !== 'ROLLBACK_FAILED') {
-      for (const key of (e.targets ?? []).flatMap(leaseKeys)) {
+      for (const key of (e.targets ?? []).map((t) => t.key)) {
         const lease = await world.memory.lease(key);
         if (lease?.executionId === e.executionId) broken.push(`${e.executionId} ended ${e.status} and still holds ${key}`);
       }
