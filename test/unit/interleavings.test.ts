@@ -11,19 +11,34 @@ import { brokenPromises, hostility, runSchedule } from '../support/interleavings
  */
 const RUNS = Number(process.env.FAULTLINE_SCHEDULES ?? 1500);
 const SEED = Number(process.env.FAULTLINE_SEED ?? 20261130);
+/** `npm run test:explore`: batches of new seeds until this many seconds have passed. */
+const EXPLORE_SECONDS = Number(process.env.FAULTLINE_EXPLORE_SECONDS ?? 0);
+
+const property = () =>
+  fc.asyncProperty(fc.scheduler(), hostility(fc), async (s, h) => {
+    const world = await runSchedule(s, h);
+    const broken = await brokenPromises(world);
+    if (broken.length) throw new Error(`${broken.join('\n')}\nschedule:\n${s.report().map((r) => r.label).join(' → ').slice(0, 4000)}`);
+  });
 
 describe('safety promises hold for every ordering of events', () => {
   it(`${RUNS} schedules: no fault left behind, never PASSED unobserved or after a violation, never two experiments on one target`, async () => {
     const started = Date.now();
-    await fc.assert(
-      fc.asyncProperty(fc.scheduler(), hostility(fc), async (s, h) => {
-        const world = await runSchedule(s, h);
-        const broken = await brokenPromises(world);
-        if (broken.length) throw new Error(`${broken.join('\n')}\nschedule:\n${s.report().map((r) => r.label).join(' → ').slice(0, 4000)}`);
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
+    await fc.assert(property(), { numRuns: RUNS, seed: SEED, endOnFailure: true });
     // The figures the README quotes: schedules run and the time they took.
     process.stdout.write(`interleavings: ${RUNS} schedules in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }, 600_000);
+
+  // Defined only when asked for, so that `npm test` counts no skipped test.
+  if (EXPLORE_SECONDS > 0) it(`explores new seeds for ${EXPLORE_SECONDS} s`, async () => {
+    const started = Date.now();
+    let schedules = 0;
+    for (let batch = 1; Date.now() - started < EXPLORE_SECONDS * 1000; batch++) {
+      const seed = Date.now() ^ batch;
+      process.stdout.write(`interleavings: batch ${batch}, seed ${seed}\n`);
+      await fc.assert(property(), { numRuns: 500, seed, endOnFailure: true });
+      schedules += 500;
+    }
+    process.stdout.write(`interleavings explored: ${schedules} schedules in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  }, (EXPLORE_SECONDS + 600) * 1000);
 });
