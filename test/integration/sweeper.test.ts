@@ -1,7 +1,10 @@
 import type { BusEntry } from '../../shared/ports';
 import { quickTemplate } from '../support/templates';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
-import { waitFor } from '../support/wait';
+import { TestClock, waitFor } from '../support/wait';
+
+/** How long an execution may sit in one status; the tests move their clock past it rather than sleep. */
+const STUCK_MS = 60_000;
 
 /** Loses the first published event of a detail-type for good, as exhausted retries would. */
 const loseOnce = (t: TestRuntime, detailType: string) => {
@@ -22,12 +25,13 @@ describe('the sweeper moves on executions that lost an event', () => {
   afterEach(async () => t.runtime.stop());
 
   it('an execution stuck injecting is stopped, leaving no lease and no fault', async () => {
-    t = await startTestRuntime({ settings: { stuckAfterMs: 100, stuckWithFaultAfterMs: 100 } });
+    const clock = new TestClock();
+    t = await startTestRuntime({ clock, settings: { stuckAfterMs: STUCK_MS, stuckWithFaultAfterMs: STUCK_MS } });
     loseOnce(t, 'ExperimentStarted');
     const executionId = await t.runtime.requestExperiment(quickTemplate());
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'INJECTING');
     await t.runtime.bus.idle();
-    await new Promise((r) => setTimeout(r, 150));
+    clock.advance(STUCK_MS + 1);
 
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
     const final = await t.runtime.waitForFinal(executionId);
@@ -39,30 +43,32 @@ describe('the sweeper moves on executions that lost an event', () => {
   });
 
   it('an execution stuck validating is judged', async () => {
-    t = await startTestRuntime({ settings: { stuckAfterMs: 100 } });
+    const clock = new TestClock();
+    t = await startTestRuntime({ clock, settings: { stuckAfterMs: STUCK_MS } });
     loseOnce(t, 'RecoveryConfirmed');
     const executionId = await t.runtime.requestExperiment(quickTemplate());
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'VALIDATING');
     await t.runtime.bus.idle();
-    await new Promise((r) => setTimeout(r, 150));
+    clock.advance(STUCK_MS + 1);
 
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
     expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
   });
 
   it('gives up an execution that stays stuck: FAILED when no fault is active', async () => {
-    t = await startTestRuntime({ settings: { stuckAfterMs: 50, stuckWithFaultAfterMs: 50, maxSweeps: 1 } });
+    const clock = new TestClock();
+    t = await startTestRuntime({ clock, settings: { stuckAfterMs: STUCK_MS, stuckWithFaultAfterMs: STUCK_MS, maxSweeps: 1 } });
     loseOnce(t, 'ExperimentStarted');
     const publish = t.runtime.bus.publish.bind(t.runtime.bus);
     t.runtime.bus.publish = async (entries: readonly BusEntry[]) => publish(entries.filter((e) => e.detailType !== 'SafetyViolated'));
     const executionId = await t.runtime.requestExperiment(quickTemplate());
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'INJECTING');
     await t.runtime.bus.idle();
-    await new Promise((r) => setTimeout(r, 80));
+    clock.advance(STUCK_MS + 1);
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.sweeps === 1);
     await t.runtime.bus.idle();
-    await new Promise((r) => setTimeout(r, 80));
+    clock.advance(STUCK_MS + 1);
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
     const final = await t.runtime.waitForFinal(executionId);
     expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE' });
