@@ -12,6 +12,11 @@ import { runPipelineJob } from '../../shared/delivery/local';
 import { AwsPipelineControl } from '../../shared/delivery/pipeline-control';
 import { createLogger } from '../../shared/runtime/logger';
 import { awsFixture, boundTemplate, startDeliveryRuntime, storeTemplates, type DeliveryTestRuntime } from '../support/delivery';
+import { TestClock, waitFor } from '../support/wait';
+
+// Each test waits for what it expects (bounded by waitFor and waitForFinal); jest's 5 s default
+// would instead fail a correct run on a loaded machine.
+jest.setTimeout(60_000);
 
 type Job = { 'CodePipeline.job': { id: string; accountId: string; data: { actionConfiguration: { configuration: { UserParameters?: string } } } } };
 
@@ -28,11 +33,13 @@ const codePipeline = mockClient(CodePipelineClient);
 
 describe('pipeline gate: a CodePipeline Invoke action answered through the AWS SDK', () => {
   let t: DeliveryTestRuntime;
+  let clock: TestClock;
   beforeEach(async () => {
     codePipeline.reset();
     codePipeline.on(PutJobSuccessResultCommand).resolves({});
     codePipeline.on(PutJobFailureResultCommand).resolves({});
-    t = await startDeliveryRuntime({ pipelines: new AwsPipelineControl(new CodePipelineClient({ region: 'us-west-2' })) });
+    clock = new TestClock();
+    t = await startDeliveryRuntime({ pipelines: new AwsPipelineControl(new CodePipelineClient({ region: 'us-west-2' })), clock });
     await storeTemplates(
       t,
       boundTemplate('prod-latency', [{ pipeline: 'my-pipeline', stage: 'Prod' }]),
@@ -127,7 +134,17 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
   });
 
   it('experiments that outlive the gate’s maximum wait fail the job with a clear message', async () => {
-    const { final } = await run(jobWith({ templates: ['slow-latency'], maxWait: 'PT0.5S' }));
+    // The gate's clock passes the maximum wait once the experiment is observing, so that the
+    // answer names that status however fast the machine got there.
+    const running = run(jobWith({ templates: ['slow-latency'], maxWait: 'PT5M' }));
+    running.catch(() => undefined); // awaited below; a failure while waiting must not go unhandled
+    const observing = async () => {
+      const started = (await t.runtime.store.getRecord<{ executions: Array<{ executionId: string }> }>(RECORDS.gate, JOB_ID))?.executions[0];
+      return started !== undefined && (await t.runtime.store.getExecution(started.executionId))?.status === 'OBSERVING';
+    };
+    await waitFor(observing, 30_000, 'the experiment to observe');
+    clock.advance(5 * 60_000);
+    const { final } = await running;
     const [execution] = (await gateRun()).executions;
     expect(final.kind).toBe('failed');
     expect(failureInputs()).toEqual([
@@ -136,7 +153,7 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
         failureDetails: {
           type: 'JobFailed',
           message: [
-            "faultline: no result within PT0.5S (the gate's maximum wait): 1 of 1 experiment not finished.",
+            "faultline: no result within PT5M (the gate's maximum wait): 1 of 1 experiment not finished.",
             `slow-latency: still OBSERVING [${execution!.executionId}]`,
             'The experiments go on and publish ExperimentCompleted; the pipeline is not held longer.',
           ].join('\n'),

@@ -7,6 +7,10 @@ import { quickTemplate } from '../support/templates';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { TestClock, waitFor } from '../support/wait';
 
+// Each test waits for what it expects (bounded by waitFor and waitForFinal); jest's 5 s default
+// would instead fail a correct run on a loaded machine.
+jest.setTimeout(60_000);
+
 /** What a clean run and a disturbed run must agree on. */
 const outcome = async (t: TestRuntime, execution: Execution) => ({
   status: execution.status,

@@ -3,6 +3,10 @@ import { quickTemplate } from '../support/templates';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { TestClock, waitFor } from '../support/wait';
 
+// Each test waits for what it expects (bounded by waitFor and waitForFinal); jest's 5 s default
+// would instead fail a correct run on a loaded machine.
+jest.setTimeout(60_000);
+
 /** How long an execution may sit in one status; the tests move their clock past it rather than sleep. */
 const STUCK_MS = 60_000;
 

@@ -4,7 +4,7 @@ import { storeTemplate } from '../../shared/delivery/bindings';
 import { localDeliveryExtras, deliveryFunctions } from '../../shared/delivery/local';
 import { LocalPipelineControl, type PipelineControl } from '../../shared/delivery/pipeline-control';
 import type { DeliveryExtras, DeliverySettings } from '../../shared/delivery/dependencies';
-import type { BusEvent } from '../../shared/ports';
+import type { BusEvent, Clock } from '../../shared/ports';
 import { startTestRuntime, type TestRuntime } from './runtime';
 import { awsFixture } from './fixtures';
 import { quickTemplate } from './templates';
@@ -22,12 +22,16 @@ export interface DeliveryTestRuntime extends TestRuntime {
 
 /** The embedded runtime with the delivery functions registered and the local CodePipeline adapter. */
 export const startDeliveryRuntime = async (
-  options: { account?: string; pipelines?: PipelineControl; delivery?: Partial<DeliverySettings> } = {},
+  options: { account?: string; pipelines?: PipelineControl; delivery?: Partial<DeliverySettings>; clock?: Clock } = {},
 ): Promise<DeliveryTestRuntime> => {
   const printed: string[] = [];
   const local = new LocalPipelineControl((line) => printed.push(line));
   const extras = localDeliveryExtras({ pipelines: options.pipelines ?? local, ...(options.delivery ? { delivery: options.delivery } : {}) });
-  const t = await startTestRuntime({ settings: { account: options.account ?? FIXTURE_ACCOUNT }, functions: deliveryFunctions(extras) });
+  const t = await startTestRuntime({
+    settings: { account: options.account ?? FIXTURE_ACCOUNT },
+    functions: deliveryFunctions(extras),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return { ...t, pipelines: local, extras, printed };
 };
 
