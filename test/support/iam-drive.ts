@@ -39,6 +39,7 @@ import { dirname, join } from 'node:path';
 import type { FaultRecord } from '../../shared/domain/execution';
 import { parseTemplate, type TemplateInput } from '../../shared/domain/template';
 import { storeTemplate } from '../../shared/delivery/bindings';
+import { RECORDS } from '../../shared/delivery/dependencies';
 import { startEmbeddedDynamo, localDynamoClient } from '../../shared/local/dynamo';
 import { matchesPattern } from '../../shared/local/event-pattern';
 import { loadFunctionRules, type FunctionRule } from '../../shared/local/rules';
@@ -684,8 +685,37 @@ export const driveFunctions = async (): Promise<DriveResult> => {
       [TEMPLATES.pipeline, FLEET.pipeline.stage, '11111111-2222-4333-8444-aaaaaaaaaaaa'],
       [TEMPLATES.pipelineStop, 'Release', '11111111-2222-4333-8444-bbbbbbbbbbbb'],
     ] as const) {
+      // The rollback acts only on a failed execution the pipeline trigger started: seed one, as
+      // the trigger and the phases would have left it.
+      const executionIdOfRun = randomUUID();
+      const trigger = { type: 'pipeline' as const, pipeline: { name: FLEET.pipeline.name, stage, executionId } };
+      const at = new Date().toISOString();
+      await seed.createExecution({
+        executionId: executionIdOfRun,
+        experimentId: template.id,
+        templateVersion: 1,
+        template: parseTemplate(template),
+        status: 'COMPLETED',
+        verdict: 'FAILED',
+        version: 9,
+        environment: WORLD.stage,
+        dryRun: false,
+        trigger,
+        requestedAt: at,
+        updatedAt: at,
+        completedAt: at,
+        safety: { violated: false },
+      });
+      await seed.putRecordOnce(RECORDS.pipelineStarted, executionIdOfRun, {
+        executionId: executionIdOfRun,
+        experimentId: template.id,
+        templateVersion: 1,
+        pipeline: FLEET.pipeline.name,
+        stage,
+        pipelineExecutionId: executionId,
+        runKey: `${FLEET.pipeline.name}#${stage}#STAGE#${executionId}`,
+      });
       await run(`pipeline-rollback-${stage}`, {}, async () => {
-        const executionIdOfRun = randomUUID();
         queue.push(
           busEvent('faultline', ExperimentCompleted.detailType, {
             ...ExperimentCompleted.fixture,
@@ -694,7 +724,7 @@ export const driveFunctions = async (): Promise<DriveResult> => {
             templateVersion: 1,
             verdict: 'FAILED',
             environment: WORLD.stage,
-            trigger: { type: 'pipeline', pipeline: { name: FLEET.pipeline.name, stage, executionId } },
+            trigger,
           }),
         );
       });
