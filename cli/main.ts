@@ -6,6 +6,8 @@ import { isFinal, STATUSES, type Execution } from '../shared/domain/execution';
 import { actionDurationMs, recoveryTimeoutMs, windowMs, type Template } from '../shared/domain/template';
 import { parseTemplateText } from '../shared/domain/template-text';
 import { FaultlineError, InvalidTemplateError } from '../shared/errors';
+import type { PhaseDependencies } from '../shared/phases/dependencies';
+import { recordViolation } from '../shared/phases/finish';
 import { newExecutionId } from '../shared/phases/prepare';
 import { resultDocument } from '../shared/phases/result';
 import type { BusEvent } from '../shared/ports';
@@ -29,6 +31,7 @@ usage:
   faultline abort <executionId> [--stage S]
   faultline halt [--reason R] [--stage S]
   faultline resume [--stage S]
+  faultline release <targetKey> [--reason R] [--stage S]
 
 Without --local, commands act on a deployed stack through the AWS SDK's standard configuration
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_DYNAMODB, ...); the stack's
@@ -55,7 +58,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       port: { type: 'string', default: '4010' },
       stage: { type: 'string' },
       environment: { type: 'string' },
-      reason: { type: 'string', default: 'halted by an operator' },
+      reason: { type: 'string' },
       template: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -86,9 +89,11 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       case 'abort':
         return await abortCommand(required(arg, 'executionId'), values.stage, out);
       case 'halt':
-        return await haltCommand(values.reason, values.stage, out);
+        return await haltCommand(values.reason ?? 'halted by an operator', values.stage, out);
       case 'resume':
         return await resumeCommand(values.stage, out);
+      case 'release':
+        return await releaseCommand(required(arg, 'targetKey'), values.reason ?? 'released by an operator', values.stage, out);
       default:
         throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
@@ -438,7 +443,11 @@ const abortCommand = async (executionId: string, stage: string | undefined, out:
   }
 };
 
-/** The kill switch: blocks new starts and reverts every running experiment. */
+/**
+ * The kill switch: blocks new starts and reverts every running experiment. Each violation is
+ * written on its execution before SafetyViolated announces it, so that no verdict passes it
+ * whenever (or whether) the event arrives.
+ */
 const haltCommand = async (reason: string, stage: string | undefined, out: Output): Promise<number> => {
   const backend = remote(stage);
   try {
@@ -447,23 +456,63 @@ const haltCommand = async (reason: string, stage: string | undefined, out: Outpu
     for (const status of STATUSES.filter((st) => !isFinal(st))) {
       running.push(...(await backend.store.executionsInStatus(status)));
     }
-    if (running.length) {
+    const message = `halted: ${reason}`;
+    const at = new Date().toISOString();
+    const violations = storeOnly(backend);
+    const stopping: Execution[] = [];
+    for (const e of running) {
+      // Null: it ended meanwhile, nothing to stop.
+      const marked = await recordViolation(violations, e.executionId, { violated: true, reason: message, source: 'halt', at });
+      if (marked) stopping.push(marked);
+    }
+    if (stopping.length) {
       await backend.publisher.publish(
-        running.map((e) => SafetyViolated.entry({ executionId: e.executionId, experimentId: e.experimentId, reason: 'halt', message: `halted: ${reason}`, at: new Date().toISOString() })),
+        stopping.map((e) => SafetyViolated.entry({ executionId: e.executionId, experimentId: e.experimentId, reason: 'halt', message, at })),
       );
     }
-    out.result(`halted: no experiment starts until "faultline resume"; ${running.length} running experiment(s) told to revert`);
+    out.result(`halted: no experiment starts until "faultline resume"; ${stopping.length} running experiment(s) told to revert`);
     return EXIT.ok;
   } finally {
     await backend.close();
   }
 };
 
+/** `recordViolation` reads and writes only the store: the CLI has no other phase collaborator. */
+const storeOnly = (backend: Backend): PhaseDependencies => ({ store: backend.store }) as Pick<PhaseDependencies, 'store'> as PhaseDependencies;
+
 const resumeCommand = async (stage: string | undefined, out: Output): Promise<number> => {
   const backend = remote(stage);
   try {
     await backend.store.resume();
     out.result('resumed: experiments may start again');
+    return EXIT.ok;
+  } finally {
+    await backend.close();
+  }
+};
+
+/**
+ * Gives a target's lease back by hand: the only way a pinned lease (an execution that ended
+ * ROLLBACK_FAILED, a fault perhaps still active) goes, after a person has checked the target.
+ * Journaled on the execution that held it.
+ */
+const releaseCommand = async (targetKey: string, reason: string, stage: string | undefined, out: Output): Promise<number> => {
+  const backend = remote(stage);
+  try {
+    const held = await backend.store.lease(targetKey);
+    if (!held) throw new UsageError(`no lease on ${targetKey}: nothing to release`);
+    const released = await backend.store.releaseLeaseByHand(targetKey);
+    if (!released) throw new UsageError(`no lease on ${targetKey}: it was given back meanwhile`);
+    const by = process.env.USER ?? 'cli';
+    await backend.store.journal(released.executionId, {
+      phase: 'operator',
+      action: 'release lease',
+      outcome: 'ok',
+      detail: { targetKey, pinned: released.pinned, by, reason },
+    });
+    out.result(
+      `released ${targetKey}: ${released.pinned ? 'pinned ' : ''}lease of execution ${released.executionId}${released.reason ? ` (${released.reason})` : ''}; experiments may target it again`,
+    );
     return EXIT.ok;
   } finally {
     await backend.close();

@@ -163,6 +163,65 @@ describe('faultline CLI', () => {
       expect(await main(['abort', aborted], capture().out)).toBe(0);
       expect(await runtime.waitForFinal(aborted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'operator' } });
       expect(faults.active.size).toBe(0);
+    }, 30_000);
+
+    it('halt writes the violation on each running execution before announcing it: lost announcements stop nothing less', async () => {
+      const long = quickTemplate({ observation: { window: 'PT3S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } });
+      const running = await runtime.requestExperiment(long);
+      // Observing, past the observe phase's own look at the halt switch: only the CLI can stop it now.
+      await waitFor(async () => (await runtime.store.readJournal(running)).some((j) => j.action === 'schedule-observation-end'));
+      // EventBridge unreachable: SafetyViolated cannot be published, the violation must already be written.
+      const bus = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = 'http://127.0.0.1:9';
+      process.env.AWS_MAX_ATTEMPTS = '1';
+      const { out, lines } = capture();
+      try {
+        expect(await main(['halt', '--reason', 'change freeze'], out)).toBe(2);
+      } finally {
+        process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus;
+        delete process.env.AWS_MAX_ATTEMPTS;
+      }
+      expect(lines.error.join('\n')).toMatch(/faultline: /);
+      expect((await runtime.store.getExecution(running))?.safety).toMatchObject({ violated: true, source: 'halt', reason: 'halted: change freeze' });
+      expect(await main(['resume'], capture().out)).toBe(0);
+      // Resumed, and the announcement lost: the run still cannot pass.
+      expect(await runtime.waitForFinal(running)).toMatchObject({ verdict: 'FAILED', safety: { violated: true, source: 'halt' } });
+      expect(faults.active.size).toBe(0);
+    }, 30_000);
+
+    it('release gives a pinned lease back, journaled on the execution that held it', async () => {
+      const executionId = await runtime.requestExperiment(quickTemplate({ id: 'release-holder' }), { dryRun: true });
+      await runtime.waitForFinal(executionId);
+      const targetKey = 'local:replica:held-by-hand';
+      expect(await runtime.store.pinLease(targetKey, executionId, 'revert of slow failed')).toBe(true);
+      const savedUser = process.env.USER;
+      process.env.USER = 'alice';
+      const { out, lines } = capture();
+      try {
+        expect(await main(['release', targetKey, '--reason', 'checked: tc qdisc gone'], out)).toBe(0);
+      } finally {
+        if (savedUser === undefined) delete process.env.USER;
+        else process.env.USER = savedUser;
+      }
+      expect(lines.result.join('\n')).toMatch(new RegExp(`released ${targetKey}: pinned lease of execution ${executionId}`));
+      expect(await runtime.store.lease(targetKey)).toBeUndefined();
+      expect(await runtime.store.readJournal(executionId)).toContainEqual(
+        expect.objectContaining({
+          phase: 'operator',
+          action: 'release lease',
+          outcome: 'ok',
+          detail: { targetKey, pinned: true, by: 'alice', reason: 'checked: tc qdisc gone' },
+        }),
+      );
+    });
+
+    it('release of a target nobody holds exits 1 and says so', async () => {
+      const { out, lines } = capture();
+      expect(await main(['release', 'local:replica:nobody'], out)).toBe(1);
+      expect(lines.error.join('\n')).toMatch(/no lease on local:replica:nobody: nothing to release/);
+      const missing = capture();
+      expect(await main(['release'], missing.out)).toBe(1);
+      expect(missing.lines.error.join('\n')).toMatch(/missing <targetKey>/);
     });
   });
 });
