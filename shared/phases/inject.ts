@@ -31,37 +31,29 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   const now = clock.now();
   const { experimentId } = execution;
 
-  // An earlier attempt of this event may have injected some faults before it failed: those are
-  // reverted, whatever stops this attempt.
-  const earlier = (await store.listFaults(executionId)).filter((f) => f.state !== 'REVERTED');
-
+  // Whatever stops this attempt before it injects goes through revert, never straight to a final
+  // status: another attempt of this start may be injecting right now (its record may even be
+  // written after this one looked), and only revert, which changes the status first and lists the
+  // faults after, sees every one and waits for those in flight.
   if (now.getTime() > Date.parse(event.detail.injectBy)) {
     await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'stale', detail: { injectBy: event.detail.injectBy, at: now.toISOString() } });
-    if (earlier.length) {
-      return [InjectionFailed.entry({ executionId, experimentId, action: earlier[0]!.action, error: `the start event was retried after its injection deadline ${event.detail.injectBy}` })];
-    }
-    const done = await finish(deps, executionId, ['INJECTING'], 'FAILED', {
-      verdict: 'INCONCLUSIVE',
-      failure: 'stale start',
-      reasons: [`the start event arrived after its injection deadline ${event.detail.injectBy}: nothing was injected`],
-    });
-    return done?.entries ?? [];
+    const [firstAction] = Object.keys(template.actions);
+    return [
+      InjectionFailed.entry({
+        executionId,
+        experimentId,
+        action: firstAction!,
+        error: `the start event arrived after its injection deadline ${event.detail.injectBy}: nothing more is injected`,
+      }),
+    ];
   }
 
   const halt = await store.haltState();
   if (halt) {
     await store.journal(executionId, { phase: PHASE, action: 'halt', outcome: 'skipped', detail: { reason: halt.reason } });
-    if (earlier.length) {
-      const message = `halted: ${halt.reason}`;
-      if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'halt', at: now.toISOString() }))) return [];
-      return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message, at: now.toISOString() })];
-    }
-    const done = await finish(deps, executionId, ['INJECTING'], 'ABORTED', {
-      verdict: 'FAILED',
-      safety: { violated: true, reason: `halted: ${halt.reason}`, source: 'halt', at: now.toISOString() },
-      reasons: ['halted before injection: nothing was injected'],
-    });
-    return done?.entries ?? [];
+    const message = `halted: ${halt.reason}`;
+    if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'halt', at: now.toISOString() }))) return [];
+    return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message, at: now.toISOString() })];
   }
 
   if (execution.safety.violated) {
