@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExperimentRequested, SafetyViolated } from '../events';
-import { isFinal, STATUSES, type Execution } from '../shared/domain/execution';
+import { isFinal, leaseKeys, STATUSES, type Execution } from '../shared/domain/execution';
 import { actionDurationMs, recoveryTimeoutMs, windowMs, type Template } from '../shared/domain/template';
 import { parseTemplateText } from '../shared/domain/template-text';
 import { FaultlineError, InvalidTemplateError } from '../shared/errors';
@@ -420,6 +420,11 @@ const statusCommand = async (executionId: string, options: { json: boolean; stag
     else {
       out.result(`${execution.experimentId} ${executionId}: ${execution.status}${execution.verdict ? ` / verdict ${execution.verdict}` : ''}`);
       for (const t of document.timeline) out.result(`  ${t.at}  ${t.phase.padEnd(8)} ${t.event}${t.outcome !== 'ok' ? ` (${t.outcome})` : ''}`);
+      // Targets this execution still holds pinned: a fault may be active there until a person checks.
+      for (const key of (execution.targets ?? []).flatMap(leaseKeys)) {
+        const lease = await backend.store.lease(key);
+        if (lease?.pinned && lease.executionId === executionId) out.result(`  pinned lease: ${key} (check the target, then "faultline release ${key}")`);
+      }
     }
     return EXIT.ok;
   } finally {

@@ -148,7 +148,7 @@ describe('faultline CLI', () => {
       expect(lines.error.join('\n')).toMatch(/experiments are halted: incident 42/);
       expect(await main(['resume'], capture().out)).toBe(0);
       expect(await main(['run', file('q3.yaml', quickTemplate())], capture().out)).toBe(0);
-    });
+    }, 30_000);
 
     it('halt reverts running experiments, and abort stops one', async () => {
       const long = quickTemplate({ observation: { window: 'PT30S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } });
@@ -192,8 +192,11 @@ describe('faultline CLI', () => {
     it('release gives a pinned lease back, journaled on the execution that held it', async () => {
       const executionId = await runtime.requestExperiment(quickTemplate({ id: 'release-holder' }), { dryRun: true });
       await runtime.waitForFinal(executionId);
-      const targetKey = 'local:replica:held-by-hand';
+      const targetKey = (await runtime.store.getExecution(executionId))!.targets![0]!.key;
       expect(await runtime.store.pinLease(targetKey, executionId, 'revert of slow failed')).toBe(true);
+      const status = capture();
+      expect(await main(['status', executionId], status.out)).toBe(0);
+      expect(status.lines.result).toContain(`  pinned lease: ${targetKey} (check the target, then "faultline release ${targetKey}")`);
       const savedUser = process.env.USER;
       process.env.USER = 'alice';
       const { out, lines } = capture();
@@ -205,6 +208,9 @@ describe('faultline CLI', () => {
       }
       expect(lines.result.join('\n')).toMatch(new RegExp(`released ${targetKey}: pinned lease of execution ${executionId}`));
       expect(await runtime.store.lease(targetKey)).toBeUndefined();
+      const after = capture();
+      expect(await main(['status', executionId], after.out)).toBe(0);
+      expect(after.lines.result.join('\n')).not.toContain('pinned lease');
       expect(await runtime.store.readJournal(executionId)).toContainEqual(
         expect.objectContaining({
           phase: 'operator',
