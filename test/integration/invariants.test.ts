@@ -24,10 +24,12 @@ const outcome = async (t: TestRuntime, execution: Execution) => ({
 
 /**
  * Delivers every event to every function three times: once with a little jitter, once again with
- * the same id much later (a redelivery), and once with a new id at a random time (a republish, as
- * after a publisher's retry), so that copies overtake the events that follow them. The random
- * delays only shuffle the order; `settled` waits until every copy has been handled, however long
- * that takes.
+ * the same id after that delivery has been handled (a redelivery), and once with a new id at a
+ * random time (a republish, as after a publisher's retry), so that copies overtake the events that
+ * follow them. The random delays only shuffle the order; `settled` waits until every copy has been
+ * handled, however long that takes. The redelivery comes after the first delivery, as it does from
+ * EventBridge: sent at a fixed delay instead, it would find the first one still in progress on a
+ * slow machine, and the test could not count on a duplicate.
  */
 const duplicateAndReorder = (t: TestRuntime, seed: number) => {
   let state = seed;
@@ -40,10 +42,15 @@ const duplicateAndReorder = (t: TestRuntime, seed: number) => {
   };
   for (const [name, invoke] of [...functions]) {
     functions.set(name, async (event) => {
-      later(invoke, structuredClone(event), 50 + Math.floor(random() * 250));
+      const redelivery = structuredClone(event);
+      const redeliveryDelayMs = 50 + Math.floor(random() * 250);
       later(invoke, { ...structuredClone(event), id: `${event.id}-again` }, Math.floor(random() * 300));
       await new Promise((r) => setTimeout(r, Math.floor(random() * 15)));
-      return invoke(event);
+      try {
+        return await invoke(event);
+      } finally {
+        later(invoke, redelivery, redeliveryDelayMs);
+      }
     });
   }
   return {
@@ -55,6 +62,23 @@ const duplicateAndReorder = (t: TestRuntime, seed: number) => {
       } while (pending > 0);
     },
   };
+};
+
+/**
+ * A run a test holds in RECOVERING (health not steady) for as long as it needs: the recovery
+ * timeout and the recovery-time criterion are far beyond any test, so that a slow machine does not
+ * end the recovery before the test has done what it came to do.
+ */
+const heldInRecovery = (overrides: Parameters<typeof quickTemplate>[0] = {}) => {
+  const base = quickTemplate();
+  return quickTemplate({
+    hypothesis: {
+      ...base.hypothesis,
+      successCriteria: base.hypothesis.successCriteria.map((c) => (c.type === 'recoveryTime' ? { ...c, maxSeconds: 600 } : c)),
+    },
+    recovery: { timeout: 'PT10M', checkEvery: 'PT0.1S' },
+    ...overrides,
+  });
 };
 
 describe('invariants of ARCHITECTURE §7', () => {
@@ -92,7 +116,7 @@ describe('invariants of ARCHITECTURE §7', () => {
     it('an abort is never overwritten by a later completion', async () => {
       t = await startTestRuntime();
       t.health.steadyNow = false;
-      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       await t.runtime.bus.publish([
         SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'stop', at: new Date().toISOString() }),
@@ -156,7 +180,7 @@ describe('invariants of ARCHITECTURE §7', () => {
     it('a violation while recovering still fails the verdict', async () => {
       t = await startTestRuntime();
       t.health.steadyNow = false;
-      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       await t.runtime.bus.publish([
         SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'probe', message: 'probe failed', at: new Date().toISOString() }),
@@ -199,9 +223,12 @@ describe('invariants of ARCHITECTURE §7', () => {
 
     it('a stop-condition alarm in ALARM at the end of observation stops the experiment, even without its event', async () => {
       t = await startTestRuntime();
+      // Changed while the fault goes in, so that it holds when the window ends, however short the
+      // window is on this machine.
+      t.faults.duringInject = async () => {
+        t.alarms.firing.add('local-p95-latency');
+      };
       const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' } }));
-      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
-      t.alarms.firing.add('local-p95-latency');
       const final = await t.runtime.waitForFinal(executionId);
       expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'alarm' } });
       expect(t.faults.active.size).toBe(0);
@@ -209,9 +236,12 @@ describe('invariants of ARCHITECTURE §7', () => {
 
     it('a stop-condition alarm that no longer exists at the end of observation ends the run INCONCLUSIVE, never PASSED', async () => {
       t = await startTestRuntime();
+      // Changed while the fault goes in, so that it holds when the window ends, however short the
+      // window is on this machine.
+      t.faults.duringInject = async () => {
+        t.alarms.known.delete('local-p95-latency');
+      };
       const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' } }));
-      await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
-      t.alarms.known.delete('local-p95-latency');
       const final = await t.runtime.waitForFinal(executionId);
       expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE', reasons: ['stop-condition alarm local-p95-latency no longer exists'] });
       expect(t.faults.active.size).toBe(0);
@@ -311,7 +341,7 @@ describe('invariants of ARCHITECTURE §7', () => {
     it('a malformed event is refused with MalformedEventError, journaled and dead-lettered', async () => {
       t = await startTestRuntime();
       t.health.steadyNow = false;
-      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       const before = await t.runtime.store.getExecution(executionId);
       t.runtime.bus.putEvents([{ source: 'faultline', detailType: 'SafetyViolated', detail: { version: 1, executionId, experimentId: 'quick-latency', reason: 'gremlins' } }], 'custom');
@@ -330,7 +360,7 @@ describe('invariants of ARCHITECTURE §7', () => {
     it('an event from another account is refused as forged and changes nothing', async () => {
       t = await startTestRuntime();
       t.health.steadyNow = false;
-      const executionId = await t.runtime.requestExperiment(quickTemplate());
+      const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       const before = await t.runtime.store.getExecution(executionId);
       const event = {
@@ -382,7 +412,7 @@ describe('invariants of ARCHITECTURE §7', () => {
     it('a target already in a running experiment is not taken by another', async () => {
       t = await startTestRuntime();
       t.health.steadyNow = false;
-      const all = quickTemplate({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: 'ALL' } }, safety: { environments: ['local'] } });
+      const all = heldInRecovery({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: 'ALL' } }, safety: { environments: ['local'] } });
       const first = await t.runtime.requestExperiment(all);
       await waitFor(async () => (await t.runtime.store.getExecution(first))?.status === 'RECOVERING');
       const second = await t.runtime.requestExperiment({ ...all, id: 'quick-latency' });
