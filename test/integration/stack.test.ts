@@ -75,9 +75,15 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     }
   });
 
-  /** The functions EventBridge invokes (asynchronously): the logical ids of the rules' targets. */
+  /** The functions EventBridge invokes (asynchronously): the logical ids of the rules' function targets. */
   const invokedByEventBridge = () =>
-    [...new Set(rules().flatMap(([, r]) => (r.Properties!.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map((t) => t.Arn['Fn::GetAtt'][0])))];
+    [
+      ...new Set(
+        rules()
+          .flatMap(([, r]) => (r.Properties!.Targets as { Arn: { 'Fn::GetAtt'?: [string, string] } }[]).map((t) => t.Arn['Fn::GetAtt']?.[0]))
+          .filter((id): id is string => id !== undefined && template.Resources[id]?.Type === 'AWS::Lambda::Function'),
+      ),
+    ];
   const invokeConfigOf = (functionId: string) =>
     resourcesOfType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties!.FunctionName) === JSON.stringify({ Ref: functionId }));
   const roleOf = (functionId: string) => (template.Resources[functionId]!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -219,6 +225,50 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
       expect(f.Properties!.Runtime).toBe('nodejs22.x');
     }
     for (const [, g] of resourcesOfType('AWS::Logs::LogGroup')) expect(g.Properties!.RetentionInDays).toBe(30);
+  });
+
+  it('pages someone on ROLLBACK_FAILED: a rule on the bus sends RollbackFailed to an encrypted alerts topic, and an alarm on the rule fires to it', () => {
+    const [ruleId, rule] = rules().find(([, r]) => JSON.stringify((r.Properties!.EventPattern as Record<string, unknown> | undefined)?.['detail-type']) === '["RollbackFailed"]')!;
+    const ruleName = rule.Properties!.Name as string;
+    expect(rule.Properties!.EventPattern).toEqual({ source: ['faultline'], 'detail-type': ['RollbackFailed'] });
+    expect(rule.Properties!.EventBusName).toEqual({ Ref: 'Bus' });
+    const [target] = rule.Properties!.Targets as { Arn: unknown; DeadLetterConfig?: unknown }[];
+    const topicId = (target!.Arn as { Ref: string }).Ref;
+    const topic = template.Resources[topicId]!;
+    expect(topic.Type).toBe('AWS::SNS::Topic');
+    // A key of the stack: EventBridge and CloudWatch cannot use the AWS managed alias/aws/sns.
+    const keyId = (topic.Properties!.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(template.Resources[keyId]!.Type).toBe('AWS::KMS::Key');
+    const keyStatements = template.Resources[keyId]!.Properties!.KeyPolicy.Statement as Array<{ Principal: unknown; Action: unknown }>;
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({ Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+    );
+
+    const [, policy] = resourcesOfType('AWS::SNS::TopicPolicy').find(([, p]) => JSON.stringify(p.Properties!.Topics) === JSON.stringify([{ Ref: topicId }]))!;
+    expect(policy.Properties!.PolicyDocument.Statement).toContainEqual({
+      Sid: 'RollbackFailedRulePublishes',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId },
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'TriggeredRules');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]![1].Properties).toMatchObject({
+      Namespace: 'AWS/Events',
+      Dimensions: [
+        { Name: 'EventBusName', Value: { Ref: 'Bus' } },
+        { Name: 'RuleName', Value: ruleName },
+      ],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(template.Outputs!.AlertsTopicArn).toMatchObject({ Value: { Ref: topicId } });
   });
 
   it('bundles each function separately, each within 100 KB zipped (the SDK is the runtime\'s)', () => {
