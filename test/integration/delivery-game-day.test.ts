@@ -10,6 +10,9 @@ import type { Suite } from '../../shared/delivery/suite';
 import { boundTemplate, startDeliveryRuntime, storeTemplates, waitFor, type DeliveryTestRuntime } from '../support/delivery';
 import { quickTemplate } from '../support/templates';
 
+// Whole experiments run on the embedded runtime: bounded at 60 s, not jest's 5 s (a loaded machine).
+jest.setTimeout(60_000);
+
 const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const hourAhead = () => new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

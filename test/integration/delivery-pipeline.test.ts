@@ -13,6 +13,9 @@ import {
 } from '../support/delivery';
 import { awsFixtureNames } from '../support/fixtures';
 
+// Whole experiments run on the embedded runtime: bounded at 60 s, not jest's 5 s (a loaded machine).
+jest.setTimeout(60_000);
+
 /** The pipeline execution id of every CodePipeline fixture. */
 const DEPLOYED_BY = '12345678-1234-5678-abcd-12345678abcd';
 /** An earlier execution that succeeded in the stage: what a rollback goes back to. */

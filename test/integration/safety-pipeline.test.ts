@@ -4,6 +4,9 @@ import { deliverPipelineEvent } from '../../shared/delivery/local';
 import type { Trigger } from '../../shared/domain/execution';
 import { boundTemplate, stageEvent, startDeliveryRuntime, storeTemplates, type DeliveryTestRuntime } from '../support/delivery';
 
+// Whole experiments run on the embedded runtime: bounded at 60 s, not jest's 5 s (a loaded machine).
+jest.setTimeout(60_000);
+
 /**
  * Issue 9, item 9: whoever may publish ExperimentRequested could stop any team's pipeline. The
  * trigger and the template's bindings were free input; a dry run with an inline template bound to
