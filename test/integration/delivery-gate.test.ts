@@ -44,7 +44,8 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
       t,
       boundTemplate('prod-latency', [{ pipeline: 'my-pipeline', stage: 'Prod' }]),
       boundTemplate('prod-dependency', [{ pipeline: 'my-pipeline', stage: 'Prod' }], {}, 'local:dependency'),
-      boundTemplate('slow-latency', [], { observation: { window: 'PT30S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT40S' } } }),
+      // Long enough on the clock that the gate's maximum wait (PT5M, passed by moving the clock) ends first.
+      boundTemplate('slow-latency', [], { observation: { window: 'PT10M' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT15M' } } }),
     );
   });
   afterEach(async () => {
