@@ -27,7 +27,7 @@ const newestSource = (dirs) => {
 
 const stale = () => {
   if (!fs.existsSync(outfile)) return true;
-  return newestSource(['cli', 'shared', 'events', 'functions', 'scripts', 'test/support']) > fs.statSync(outfile).mtimeMs;
+  return newestSource(['cli', 'shared', 'local', 'events', 'functions', 'scripts', 'testing']) > fs.statSync(outfile).mtimeMs;
 };
 
 if (stale()) {
@@ -47,7 +47,7 @@ if (stale()) {
   });
 }
 
-process.env.FAULTLINE_FLEET_DIR ||= path.join(root, 'shared', 'local', 'fleet', 'scripts');
+process.env.FAULTLINE_FLEET_DIR ||= path.join(root, 'local', 'fleet', 'scripts');
 process.env.FAULTLINE_SERVERLESS_YML ||= path.join(root, 'serverless.yml');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
 

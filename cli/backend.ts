@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '../shared/aws/event-publisher';
-import { LocalEnvironment, LOCAL_TABLE_NAME, type LocalEnvironmentOptions } from '../shared/local/environment';
+import { LocalEnvironment, LOCAL_TABLE_NAME, type LocalEnvironmentOptions } from '../local/environment';
 import type { EventPublisher } from '../shared/ports';
 import { ExecutionStore } from '../shared/store/execution-store';
 

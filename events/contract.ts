@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { MalformedEventError } from '../shared/errors';
-import type { BusEntry, BusEvent } from '../shared/ports';
-import { problemsFrom } from '../shared/problems';
+import type { BusEntry, BusEvent } from './envelope';
+import { MalformedEventError } from './errors';
+import { problemsFrom } from './problems';
 
 /** Source of every event faultline publishes. */
 export const FAULTLINE_SOURCE = 'faultline';

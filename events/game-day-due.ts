@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineContract, isoTimeSchema } from './contract';
-import { dueSuiteSchema } from '../shared/delivery/suite';
+import { dueSuiteSchema } from './suite';
 
 /**
  * A game-day suite is due: its EventBridge Scheduler schedule fired (the suite rides in the

@@ -1,8 +1,7 @@
 /** Shapes shared by several contracts. */
 import * as z from 'zod';
 import { isoTimeSchema } from './contract';
-import { ALL_FAULT_TYPES } from '../shared/domain/faults';
-import { TRIGGER_TYPES, STATUSES, VERDICTS } from '../shared/domain/execution';
+import { ALL_FAULT_TYPES, STATUSES, TRIGGER_TYPES, VERDICTS } from './vocabulary';
 
 export const triggerSchema = z.object({
   type: z.enum(TRIGGER_TYPES),

@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { CloudWatchAlarmStateChange } from '../events';
 import type { ResolvedTarget } from '../shared/domain/execution';
 import type { TargetSpec, TemplateInput } from '../shared/domain/template';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics } from '../test/support/in-memory';
-import { EmbeddedRuntime } from '../shared/local/runtime';
-import { LocalEnvironment } from '../shared/local/environment';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics } from '../testing/in-memory';
+import { EmbeddedRuntime } from '../local/runtime';
+import { LocalEnvironment } from '../local/environment';
 import type { BusEvent, TargetResolver } from '../shared/ports';
 
 /** Fresh target ids per experiment, so that concurrent experiments do not contend for leases. */

@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { driveFunctions, FLEET, WORLD } from '../test/support/iam-drive';
-import { checkIam, renderIamTable, worldOf } from '../test/support/iam-model';
-import { disposePackagedStack, packageStack } from '../test/support/package-stack';
+import { driveFunctions, FLEET, WORLD } from '../testing/iam-drive';
+import { checkIam, renderIamTable, worldOf } from '../testing/iam-model';
+import { disposePackagedStack, packageStack } from '../testing/package-stack';
 
 export const main = async (): Promise<number> => {
   const world = worldOf(WORLD, FLEET);

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { disposePackagedStack, packageStack } from '../test/support/package-stack';
+import { disposePackagedStack, packageStack } from '../testing/package-stack';
 
 const BUDGET_BYTES = 100 * 1024;
 

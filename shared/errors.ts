@@ -1,20 +1,7 @@
 /** Named errors of faultline. Each keeps the `cause` it wraps, so nothing is lost on the way up. */
+import { FaultlineError, formatProblems, type Problem } from '../events/errors';
 
-export class FaultlineError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-/** A problem found in a piece of input, named by its path (`actions.kill-one.duration`). */
-export interface Problem {
-  path: string;
-  message: string;
-}
-
-export const formatProblems = (problems: readonly Problem[]): string =>
-  problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
+export { FaultlineError, formatProblems, MalformedEventError, type Problem } from '../events/errors';
 
 /** An experiment template that does not satisfy the model. Lists every problem, not just the first. */
 export class InvalidTemplateError extends FaultlineError {
@@ -23,17 +10,6 @@ export class InvalidTemplateError extends FaultlineError {
     options?: { cause?: unknown },
   ) {
     super(`invalid template: ${formatProblems(problems)}`, options);
-  }
-}
-
-/** An event that does not match its contract (or matches none). Changes nothing. */
-export class MalformedEventError extends FaultlineError {
-  constructor(
-    readonly detailType: string,
-    readonly problems: readonly Problem[],
-    options?: { cause?: unknown },
-  ) {
-    super(`malformed ${detailType || 'event'}: ${formatProblems(problems)}`, options);
   }
 }
 

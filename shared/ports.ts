@@ -6,27 +6,8 @@ import type { FaultType } from './domain/faults';
 import type { FaultRecord, Metrics, ResolvedTarget } from './domain/execution';
 import type { TargetSpec, Template } from './domain/template';
 
-/** An event to put on the bus (the PutEvents entry, with `detail` as an object). */
-export interface BusEntry {
-  source: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-  resources?: string[];
-  time?: Date;
-}
-
-/** An event as the bus delivers it (EventBridge's envelope). */
-export interface BusEvent<D = unknown> {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: D;
-}
+export type { BusEntry, BusEvent } from '../events/envelope';
+import type { BusEntry } from '../events/envelope';
 
 export interface EventPublisher {
   /** Publishes every entry or throws; entries the bus refused are retried by the adapter. */

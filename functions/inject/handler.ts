@@ -1,5 +1,5 @@
 import { PHASES } from '../../shared/phases/definitions';
-import { awsPhaseDependencies } from '../../shared/runtime/aws-dependencies';
-import { createPhaseHandler } from '../../shared/runtime/phase-handler';
+import { awsPhaseDependencies } from '../../shared/lambda/aws-root';
+import { createPhaseHandler } from '../../shared/lambda/phase-handler';
 
 export const handler = createPhaseHandler(PHASES.inject, awsPhaseDependencies);

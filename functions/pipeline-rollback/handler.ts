@@ -1,6 +1,6 @@
-import { awsDeliveryExtras } from '../../shared/delivery/aws';
+import { awsDeliveryExtras } from '../../shared/lambda/aws-root';
 import { deliveryDefinitions } from '../../shared/delivery/definitions';
-import { awsPhaseDependencies } from '../../shared/runtime/aws-dependencies';
-import { createPhaseHandler } from '../../shared/runtime/phase-handler';
+import { awsPhaseDependencies } from '../../shared/lambda/aws-root';
+import { createPhaseHandler } from '../../shared/lambda/phase-handler';
 
 export const handler = createPhaseHandler(deliveryDefinitions(awsDeliveryExtras).pipelineRollback, awsPhaseDependencies);

@@ -5,7 +5,7 @@ import {
   GameDayDue,
 } from '../../events';
 import type { PhaseDependencies } from '../phases/dependencies';
-import type { PhaseDefinition } from '../runtime/phase-handler';
+import type { PhaseDefinition } from '../phases/route';
 import type { DeliveryDependencies, DeliveryExtras } from './dependencies';
 import { recordGameDayResult, startGameDay } from './game-day';
 import { reactToVerdict } from './rollback';

@@ -5,7 +5,7 @@ import { ExperimentRequested } from '../../events';
 import { isFinal, type Execution, type Trigger } from '../domain/execution';
 import { parseDurationMs } from '../domain/duration';
 import { ForgedEventError, FaultlineError, MalformedEventError, formatProblems, type Problem } from '../errors';
-import { createLogger, type Logger } from '../runtime/logger';
+import { createLogger, type Logger } from '../lambda/logger';
 import { boundTemplates } from './bindings';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
 import { clip, LIMITS, type FailureType, type JobFailure, type JobSuccess } from './pipeline-control';

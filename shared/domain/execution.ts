@@ -1,36 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import type { FaultType } from './faults';
 import type { Template } from './template';
 
-/** Status of an execution (ARCHITECTURE §3). */
-export const STATUSES = [
-  'REQUESTED',
-  'PREPARING',
-  'INJECTING',
-  'OBSERVING',
-  'REVERTING',
-  'RECOVERING',
-  'VALIDATING',
-  'COMPLETED',
-  'REJECTED',
-  'ABORTED',
-  'FAILED',
-  'ROLLBACK_FAILED',
-] as const;
-export type Status = (typeof STATUSES)[number];
-
-/** Final statuses: nothing moves an execution out of them. */
-export const FINAL_STATUSES = ['COMPLETED', 'REJECTED', 'ABORTED', 'FAILED', 'ROLLBACK_FAILED'] as const satisfies readonly Status[];
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
-export const isFinal = (s: Status): s is FinalStatus => (FINAL_STATUSES as readonly Status[]).includes(s);
-
-/** Statuses in which a fault may be active, so a safety violation must revert. */
-export const FAULT_ACTIVE_STATUSES = ['INJECTING', 'OBSERVING', 'REVERTING'] as const satisfies readonly Status[];
-
-export const VERDICTS = ['PASSED', 'FAILED', 'INCONCLUSIVE'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
-export const TRIGGER_TYPES = ['cli', 'pipeline', 'gameday', 'api'] as const;
-export type TriggerType = (typeof TRIGGER_TYPES)[number];
+export {
+  FAULT_ACTIVE_STATUSES,
+  FINAL_STATUSES,
+  isFinal,
+  STATUSES,
+  TRIGGER_TYPES,
+  VERDICTS,
+  type FinalStatus,
+  type Status,
+  type TriggerType,
+  type Verdict,
+} from '../../events/vocabulary';
+import type { Status, TriggerType, Verdict } from '../../events/vocabulary';
 
 /** Who asked for an execution; carried into its record and its result. */
 export interface Trigger {
@@ -158,3 +142,6 @@ export interface JournalEntry {
   detail?: Record<string, unknown>;
   error?: string;
 }
+
+/** A new execution id. */
+export const newExecutionId = (): string => randomUUID();

@@ -1,41 +1,15 @@
 import * as z from 'zod';
 
-/** The nine fault types of REL08-BP03, known by name. */
-export const FAULT_TYPES = [
-  'instance-termination',
-  'network-latency',
-  'network-partition',
-  'cpu-stress',
-  'memory-stress',
-  'disk-stress',
-  'service-unavailable',
-  'database-failure',
-  'dependency-timeout',
-] as const;
-
-/**
- * Faults that act on a host's processes, network or resources (stress, latency, partition,
- * unavailability, timeouts), as opposed to the host or database as a whole. On AWS they run as
- * SSM documents; locally, inside the member process.
- */
-export const HOST_FAULT_TYPES = [
-  'cpu-stress',
-  'memory-stress',
-  'disk-stress',
-  'network-latency',
-  'network-partition',
-  'service-unavailable',
-  'dependency-timeout',
-] as const satisfies readonly StandardFaultType[];
-export type HostFaultType = (typeof HOST_FAULT_TYPES)[number];
-
-/** Fault types that only one provider offers (AWS FIS runs a whole FIS experiment template). */
-export const PROVIDER_SPECIFIC_FAULT_TYPES = ['fis-experiment'] as const;
-
-export type StandardFaultType = (typeof FAULT_TYPES)[number];
-export type FaultType = StandardFaultType | (typeof PROVIDER_SPECIFIC_FAULT_TYPES)[number];
-
-export const ALL_FAULT_TYPES: readonly FaultType[] = [...FAULT_TYPES, ...PROVIDER_SPECIFIC_FAULT_TYPES];
+export {
+  ALL_FAULT_TYPES,
+  FAULT_TYPES,
+  HOST_FAULT_TYPES,
+  PROVIDER_SPECIFIC_FAULT_TYPES,
+  type FaultType,
+  type HostFaultType,
+  type StandardFaultType,
+} from '../../events/vocabulary';
+import { ALL_FAULT_TYPES, type FaultType } from '../../events/vocabulary';
 
 export const isFaultType = (value: string): value is FaultType =>
   (ALL_FAULT_TYPES as readonly string[]).includes(value);

@@ -13,7 +13,7 @@ import {
   SafetyViolated,
   ScheduledEvent,
 } from '../../events';
-import type { PhaseDefinition } from '../runtime/phase-handler';
+import type { PhaseDefinition } from './route';
 import { guard } from './guard';
 import { inject } from './inject';
 import { completeObservation, startObservation } from './observe';

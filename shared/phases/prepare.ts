@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ExperimentRejected, ExperimentStarted, type EventOf } from '../../events';
 import type { ExperimentRequested } from '../../events';
 import { leaseKeys, isFinal, type Execution, type ResolvedTarget } from '../domain/execution';
@@ -273,9 +272,6 @@ const preflight = async (
   }
   return reasons;
 };
-
-/** A new execution id. */
-export const newExecutionId = (): string => randomUUID();
 
 const versionOf = (raw: unknown): number => {
   const v = (raw as { version?: unknown } | undefined)?.version;

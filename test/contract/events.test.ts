@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { AWS_EVENTS, CloudWatchAlarmStateChange, FAULTLINE_EVENTS, ScheduledEvent } from '../../events';
 import { MalformedEventError } from '../../shared/errors';
-import { matchesPattern } from '../../shared/local/event-pattern';
-import { loadFunctionRules } from '../../shared/local/rules';
+import { matchesPattern } from '../../local/event-pattern';
+import { loadFunctionRules } from '../../local/rules';
 import { PHASES } from '../../shared/phases/definitions';
 import { awsFixture, awsFixtureNames } from '../support/fixtures';
 

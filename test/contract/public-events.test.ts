@@ -14,8 +14,8 @@ import {
   type Contract,
 } from '../../events';
 import { publicEventJsonSchema, renderSchemaFile, schemaFileName } from '../../events/json-schema';
-import { matchesPattern } from '../../shared/local/event-pattern';
-import { loadFunctionRules } from '../../shared/local/rules';
+import { matchesPattern } from '../../local/event-pattern';
+import { loadFunctionRules } from '../../local/rules';
 import { validateDraft4 } from '../support/json-schema-draft4';
 import { awsFixture } from '../support/delivery';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { main } from '../../cli/main';
 import type { Output } from '../../cli/display';
-import { EmbeddedRuntime } from '../../shared/local/runtime';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../support/in-memory';
-import { startPutEventsServer, type PutEventsServer } from '../../shared/local/put-events-server';
+import { EmbeddedRuntime } from '../../local/runtime';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
+import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
 import { quickTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { SpecDatabase } from '@aws-cdk/service-spec-types';
 import { formatProblem, loadSpec, validateTemplate } from '../support/cloudformation-spec';
-import { disposePackagedStack, packageStack, packagingLeftovers, type CloudFormationTemplate } from '../support/package-stack';
+import { disposePackagedStack, packageStack, packagingLeftovers, type CloudFormationTemplate } from '../../testing/package-stack';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Mutable = { Resources: Record<string, any>; Conditions?: Record<string, unknown>; Outputs?: Record<string, any> };

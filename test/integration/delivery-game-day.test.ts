@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { GameDayDue } from '../../events';
 import { RECORDS } from '../../shared/delivery/dependencies';
 import type { GameDayRun, SuiteLock } from '../../shared/delivery/game-day';
-import { runGameDay } from '../../shared/delivery/local';
+import { runGameDay } from '../../local/delivery';
 import type { Suite } from '../../shared/delivery/suite';
 import { boundTemplate, startDeliveryRuntime, storeTemplates, waitFor, type DeliveryTestRuntime } from '../support/delivery';
 import { quickTemplate } from '../support/templates';

@@ -8,9 +8,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { RECORDS } from '../../shared/delivery/dependencies';
 import { createPipelineGateHandler } from '../../shared/delivery/gate';
-import { runPipelineJob } from '../../shared/delivery/local';
+import { runPipelineJob } from '../../local/delivery';
 import { AwsPipelineControl } from '../../shared/delivery/pipeline-control';
-import { createLogger } from '../../shared/runtime/logger';
+import { createLogger } from '../../shared/lambda/logger';
 import { awsFixture, boundTemplate, startDeliveryRuntime, storeTemplates, type DeliveryTestRuntime } from '../support/delivery';
 import { TestClock, waitFor } from '../support/wait';
 

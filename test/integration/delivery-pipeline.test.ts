@@ -1,5 +1,5 @@
 import { RECORDS } from '../../shared/delivery/dependencies';
-import { deliverPipelineEvent } from '../../shared/delivery/local';
+import { deliverPipelineEvent } from '../../local/delivery';
 import type { BusEvent } from '../../shared/ports';
 import {
   awsFixture,

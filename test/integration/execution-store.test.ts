@@ -1,7 +1,7 @@
 import type { Execution } from '../../shared/domain/execution';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../shared/local/dynamo';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo';
 import { ExecutionStore, type Store } from '../../shared/store/execution-store';
-import { InMemoryStore } from '../support/in-memory-store';
+import { InMemoryStore } from '../../testing/in-memory-store';
 
 const execution = (executionId: string): Execution => ({
   executionId, experimentId: 'exp', templateVersion: 1, status: 'REQUESTED', version: 1, environment: 'local', dryRun: false,

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { driveFunctions, FLEET, WORLD, type DriveResult } from '../support/iam-drive';
-import { checkIam, DOCUMENT_COMMANDS, renderIamTable, worldOf, type CheckResult, type World } from '../support/iam-model';
-import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../support/package-stack';
+import { driveFunctions, FLEET, WORLD, type DriveResult } from '../../testing/iam-drive';
+import { checkIam, DOCUMENT_COMMANDS, renderIamTable, worldOf, type CheckResult, type World } from '../../testing/iam-model';
+import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../../testing/package-stack';
 
 /**
  * Every AWS call each function's code makes, simulated against that function's role in the packaged

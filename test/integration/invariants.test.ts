@@ -2,7 +2,7 @@ import { ExperimentStarted, ObservationWindowElapsed, SafetyViolated } from '../
 import { ForgedEventError, MalformedEventError } from '../../shared/errors';
 import type { Execution } from '../../shared/domain/execution';
 import type { BusEvent } from '../../shared/ports';
-import { InMemoryFaults } from '../support/in-memory';
+import { InMemoryFaults } from '../../testing/in-memory';
 import { quickTemplate } from '../support/templates';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { TestClock, waitFor } from '../support/wait';

@@ -10,9 +10,9 @@ import { parseTemplate } from '../../shared/domain/template';
 import { InjectionError, UnknownFaultTypeError } from '../../shared/errors';
 import type { BusEvent, InjectRequest } from '../../shared/ports';
 import { CloudWatchAlarmStateChange } from '../../events/aws/cloudwatch-alarm-state-change';
-import { DemoFleet } from '../../shared/local/fleet';
-import { LocalFaultProvider, LocalFaultProviders, LocalTargetResolver } from '../../shared/local/faults';
-import { DEFAULT_LOCAL_ALARMS, LocalMonitor, type AlarmStateChangeDetail, type WindowFigures } from '../../shared/local/monitor';
+import { DemoFleet } from '../../local/fleet';
+import { LocalFaultProvider, LocalFaultProviders, LocalTargetResolver } from '../../local/faults';
+import { DEFAULT_LOCAL_ALARMS, LocalMonitor, type AlarmStateChangeDetail, type WindowFigures } from '../../local/monitor';
 import { pollUntil, portAccepts, processExists } from '../support/local-polling';
 
 jest.setTimeout(30_000);

@@ -6,9 +6,9 @@ import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DemoFleet, FleetError, fleetScriptsDir, FLEET_DIR_ENV } from '../../shared/local/fleet';
-import { LocalTargetResolver } from '../../shared/local/faults';
-import { LocalMonitor } from '../../shared/local/monitor';
+import { DemoFleet, FleetError, fleetScriptsDir, FLEET_DIR_ENV } from '../../local/fleet';
+import { LocalTargetResolver } from '../../local/faults';
+import { LocalMonitor } from '../../local/monitor';
 import { pollUntil, portAccepts, processExists } from '../support/local-polling';
 
 jest.setTimeout(20_000);

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { EventBridgeClient, ListRulesCommand, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { LocalBus, type BusName } from '../../shared/local/bus';
-import { startPutEventsServer, type PutEventsServer } from '../../shared/local/put-events-server';
+import { LocalBus, type BusName } from '../../local/bus';
+import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
 import type { BusEvent } from '../../shared/ports';
-import type { Logger } from '../../shared/runtime/logger';
+import type { Logger } from '../../shared/lambda/logger';
 import { awsFixtureText } from '../support/fixtures';
 
 const CUSTOM_BUS = 'faultline-local';

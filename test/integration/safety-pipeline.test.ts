@@ -1,6 +1,6 @@
 import { ExperimentCompleted, ExperimentRequested } from '../../events';
 import { RECORDS } from '../../shared/delivery/dependencies';
-import { deliverPipelineEvent } from '../../shared/delivery/local';
+import { deliverPipelineEvent } from '../../local/delivery';
 import type { Trigger } from '../../shared/domain/execution';
 import { boundTemplate, stageEvent, startDeliveryRuntime, storeTemplates, type DeliveryTestRuntime } from '../support/delivery';
 

@@ -3,7 +3,7 @@ import type { Execution, FaultRecord } from '../../shared/domain/execution';
 import { parseTemplate } from '../../shared/domain/template';
 import { InvalidTemplateError } from '../../shared/errors';
 import type { BusEvent, Clock } from '../../shared/ports';
-import { StaticTargets } from '../support/in-memory';
+import { StaticTargets } from '../../testing/in-memory';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 import { quickTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';

@@ -4,7 +4,7 @@ import { PHASES } from '../../shared/phases/definitions';
 import { tableDefinition } from '../../shared/store/table';
 import { REQUIRED_ENV_VARS } from '../../shared/aws/config';
 import { HOST_FAULT_TYPES } from '../../shared/aws/faults';
-import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../support/package-stack';
+import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../../testing/package-stack';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 

@@ -1,7 +1,7 @@
 import type { TemplateInput } from '../../shared/domain/template';
 import { parseTemplate } from '../../shared/domain/template';
 import { storeTemplate } from '../../shared/delivery/bindings';
-import { localDeliveryExtras, deliveryFunctions } from '../../shared/delivery/local';
+import { localDeliveryExtras, deliveryFunctions } from '../../local/delivery';
 import { LocalPipelineControl, type PipelineControl } from '../../shared/delivery/pipeline-control';
 import type { DeliveryExtras, DeliverySettings } from '../../shared/delivery/dependencies';
 import type { BusEvent, Clock } from '../../shared/ports';

@@ -7,11 +7,11 @@ import { parseTemplate, type TemplateInput } from '../../shared/domain/template'
 import { defaultSettings, type PhaseDependencies } from '../../shared/phases/dependencies';
 import { PHASES } from '../../shared/phases/definitions';
 import type { BusEntry, BusEvent, Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest, Timer } from '../../shared/ports';
-import { silentLogger } from '../../shared/runtime/logger';
-import { createPhaseHandler } from '../../shared/runtime/phase-handler';
+import { silentLogger } from '../../shared/lambda/logger';
+import { createPhaseHandler } from '../../shared/lambda/phase-handler';
 import type { Store } from '../../shared/store/execution-store';
-import { StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from './in-memory';
-import { InMemoryStore } from './in-memory-store';
+import { StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
+import { InMemoryStore } from '../../testing/in-memory-store';
 
 type Scheduler = fc.Scheduler<unknown>;
 

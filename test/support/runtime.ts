@@ -1,5 +1,5 @@
-import { EmbeddedRuntime, type EmbeddedRuntimeOptions } from '../../shared/local/runtime';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from './in-memory';
+import { EmbeddedRuntime, type EmbeddedRuntimeOptions } from '../../local/runtime';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
 
 export interface TestRuntime {
   runtime: EmbeddedRuntime;

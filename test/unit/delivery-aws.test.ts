@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { loadDeliverySettings } from '../../shared/delivery/aws';
+import { loadDeliverySettings } from '../../shared/lambda/aws-root';
 import { AwsPipelineControl } from '../../shared/delivery/pipeline-control';
 
 const codePipeline = mockClient(CodePipelineClient);

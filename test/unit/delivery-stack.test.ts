@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GameDayDue } from '../../events';
 import { deliveryDefinitions } from '../../shared/delivery/definitions';
-import { localDeliveryExtras } from '../../shared/delivery/local';
+import { localDeliveryExtras } from '../../local/delivery';
 import { parseSuiteText } from '../../shared/delivery/suite-file';
-import { matchesPattern } from '../../shared/local/event-pattern';
-import { loadFunctionRules } from '../../shared/local/rules';
+import { matchesPattern } from '../../local/event-pattern';
+import { loadFunctionRules } from '../../local/rules';
 
 const ROOT = join(__dirname, '../..');
 const tags = ['Ref', 'Sub', 'GetAtt'].flatMap((name) =>

@@ -3,7 +3,7 @@ import {
   InvalidEventPatternError,
   matchesPattern,
   validatePattern,
-} from '../../shared/local/event-pattern';
+} from '../../local/event-pattern';
 import { awsFixture } from '../support/fixtures';
 
 interface DocumentedCase {

@@ -6,7 +6,7 @@ import { CloudWatchAlarmStateChange } from '../../events/aws/cloudwatch-alarm-st
 import { parseTemplate } from '../../shared/domain/template';
 import { ConfigurationError } from '../../shared/errors';
 import type { BusEvent } from '../../shared/ports';
-import type { DependencyStatus, ReplicaStatus } from '../../shared/local/fleet';
+import type { DependencyStatus, ReplicaStatus } from '../../local/fleet';
 import {
   AlarmEvaluator,
   DEFAULT_LOCAL_ALARMS,
@@ -19,7 +19,7 @@ import {
   type AlarmDefinition,
   type AlarmStateChangeDetail,
   type MonitoredFleet,
-} from '../../shared/local/monitor';
+} from '../../local/monitor';
 import { awsFixture } from '../support/fixtures';
 
 /** Periods aligned on whole seconds, as the evaluator aligns them. */

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../errors';
+import { FaultlineError } from '../../shared/errors';
 
 /** The demo fleet could not start, or a member could not be reached or acted on. */
 export class FleetError extends FaultlineError {}

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { GameDayDue } from '../../events';
-import type { BusEvent } from '../ports';
-import type { PhaseDependencies } from '../phases/dependencies';
-import type { EmbeddedRuntime } from '../local/runtime';
-import { silentLogger, type Logger } from '../runtime/logger';
-import type { PhaseDefinition } from '../runtime/phase-handler';
-import { defaultDeliverySettings, RECORDS, type DeliveryDependencies, type DeliveryExtras, type DeliverySettings } from './dependencies';
-import { deliveryDefinitions } from './definitions';
-import { createPipelineGateHandler, type GateAnswer } from './gate';
-import { runOutcomes, type GameDayJournalEntry, type GameDayRun } from './game-day';
-import { LocalPipelineControl, type PipelineControl } from './pipeline-control';
-import { type DueSuite, type Suite } from './suite';
-import { resolveSuiteFile, resolveSuiteTemplates } from './suite-file';
+import { GameDayDue } from '../events';
+import type { BusEvent } from '../shared/ports';
+import type { PhaseDependencies } from '../shared/phases/dependencies';
+import type { EmbeddedRuntime } from './runtime';
+import { silentLogger, type Logger } from '../shared/lambda/logger';
+import type { PhaseDefinition } from '../shared/phases/route';
+import { defaultDeliverySettings, RECORDS, type DeliveryDependencies, type DeliveryExtras, type DeliverySettings } from '../shared/delivery/dependencies';
+import { deliveryDefinitions } from '../shared/delivery/definitions';
+import { createPipelineGateHandler, type GateAnswer } from '../shared/delivery/gate';
+import { runOutcomes, type GameDayJournalEntry, type GameDayRun } from '../shared/delivery/game-day';
+import { LocalPipelineControl, type PipelineControl } from '../shared/delivery/pipeline-control';
+import { type DueSuite, type Suite } from '../shared/delivery/suite';
+import { resolveSuiteFile, resolveSuiteTemplates } from '../shared/delivery/suite-file';
 
 /**
  * The delivery flows on one machine: the same functions on the embedded runtime, CodePipeline's

@@ -1,12 +1,12 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import * as z from 'zod';
-import { ConfigurationError, InjectionError, RevertError, UnknownFaultTypeError } from '../../errors';
-import type { FaultRecord, ResolvedTarget } from '../../domain/execution';
-import { FAULT_TYPES, faultParameterSchemas, HOST_FAULT_TYPES, type FaultType, type StandardFaultType } from '../../domain/faults';
-import type { Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest } from '../../ports';
+import { ConfigurationError, InjectionError, RevertError, UnknownFaultTypeError } from '../../shared/errors';
+import type { FaultRecord, ResolvedTarget } from '../../shared/domain/execution';
+import { FAULT_TYPES, faultParameterSchemas, HOST_FAULT_TYPES, type FaultType, type StandardFaultType } from '../../shared/domain/faults';
+import type { Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest } from '../../shared/ports';
 import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
-import { describeProblems } from '../../problems';
+import { describeProblems } from '../../shared/problems';
 
 /** What the local provider needs of the fleet. */
 export type FaultableFleet = Pick<

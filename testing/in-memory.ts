@@ -1,8 +1,8 @@
-import type { FaultRecord, Metrics, ResolvedTarget } from '../../shared/domain/execution';
-import { ALL_FAULT_TYPES, type FaultType } from '../../shared/domain/faults';
-import type { TargetSpec } from '../../shared/domain/template';
-import { UnknownFaultTypeError } from '../../shared/errors';
-import type { AlarmSource, FaultProvider, FaultProviders, HealthCheck, InjectOutcome, InjectRequest, MetricsSource, TargetResolver } from '../../shared/ports';
+import type { FaultRecord, Metrics, ResolvedTarget } from '../shared/domain/execution';
+import { ALL_FAULT_TYPES, type FaultType } from '../shared/domain/faults';
+import type { TargetSpec } from '../shared/domain/template';
+import { UnknownFaultTypeError } from '../shared/errors';
+import type { AlarmSource, FaultProvider, FaultProviders, HealthCheck, InjectOutcome, InjectRequest, MetricsSource, TargetResolver } from '../shared/ports';
 
 /**
  * In-memory adapters for tests and benchmarks of the flow itself (not shipped in any function): faults are bookkeeping, targets

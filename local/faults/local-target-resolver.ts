@@ -1,7 +1,7 @@
-import { ConfigurationError } from '../../errors';
-import type { ResolvedTarget } from '../../domain/execution';
-import type { TargetSpec } from '../../domain/template';
-import type { TargetResolver } from '../../ports';
+import { ConfigurationError } from '../../shared/errors';
+import type { ResolvedTarget } from '../../shared/domain/execution';
+import type { TargetSpec } from '../../shared/domain/template';
+import type { TargetResolver } from '../../shared/ports';
 import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
 
 export type ResolvableFleet = Pick<DemoFleet, 'replicas' | 'dependency'>;

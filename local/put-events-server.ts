@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigurationError, FaultlineError } from '../errors';
-import type { BusEntry, BusEvent } from '../ports';
-import { silentLogger, type Logger } from '../runtime/logger';
+import { ConfigurationError, FaultlineError } from '../shared/errors';
+import type { BusEntry, BusEvent } from '../shared/ports';
+import { silentLogger, type Logger } from '../shared/lambda/logger';
 import type { BusName, LocalBus } from './bus';
 
 /**

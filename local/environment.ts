@@ -1,4 +1,4 @@
-import { deliveryFunctions, localDeliveryExtras } from '../delivery/local';
+import { deliveryFunctions, localDeliveryExtras } from './delivery';
 import { DemoFleet, type DemoFleetOptions } from './fleet';
 import { LocalFaultProviders, LocalTargetResolver } from './faults';
 import { LocalMonitor } from './monitor/monitor';

@@ -32,18 +32,18 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, FailoverDBCluste
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
 import { CancelCommandCommand, ListCommandInvocationsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { CodePipelineStageExecutionStateChange, ExperimentCompleted, GameDayDue } from '../../events';
+import { CodePipelineStageExecutionStateChange, ExperimentCompleted, GameDayDue } from '../events';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { FaultRecord } from '../../shared/domain/execution';
-import { parseTemplate, type TemplateInput } from '../../shared/domain/template';
-import { storeTemplate } from '../../shared/delivery/bindings';
-import { RECORDS } from '../../shared/delivery/dependencies';
-import { startEmbeddedDynamo, localDynamoClient } from '../../shared/local/dynamo';
-import { matchesPattern } from '../../shared/local/event-pattern';
-import { loadFunctionRules, type FunctionRule } from '../../shared/local/rules';
-import { ExecutionStore } from '../../shared/store/execution-store';
+import type { FaultRecord } from '../shared/domain/execution';
+import { parseTemplate, type TemplateInput } from '../shared/domain/template';
+import { storeTemplate } from '../shared/delivery/bindings';
+import { RECORDS } from '../shared/delivery/dependencies';
+import { startEmbeddedDynamo, localDynamoClient } from '../local/dynamo';
+import { matchesPattern } from '../local/event-pattern';
+import { loadFunctionRules, type FunctionRule } from '../local/rules';
+import { ExecutionStore } from '../shared/store/execution-store';
 import { CallRecorder, type RecordedCall } from './iam-recorder';
 
 /**
@@ -72,18 +72,18 @@ const root = (() => {
 /* eslint-disable @typescript-eslint/no-require-imports */
 /** Each function's handler module, loaded on first use (literal paths, so that a bundler finds them). */
 const HANDLERS: Record<string, () => { handler: Handler }> = {
-  prepare: () => require('../../functions/prepare/handler'),
-  inject: () => require('../../functions/inject/handler'),
-  observe: () => require('../../functions/observe/handler'),
-  guard: () => require('../../functions/guard/handler'),
-  revert: () => require('../../functions/revert/handler'),
-  recover: () => require('../../functions/recover/handler'),
-  validate: () => require('../../functions/validate/handler'),
-  sweeper: () => require('../../functions/sweeper/handler'),
-  pipelineTrigger: () => require('../../functions/pipeline-trigger/handler'),
-  pipelineGate: () => require('../../functions/pipeline-gate/handler'),
-  pipelineRollback: () => require('../../functions/pipeline-rollback/handler'),
-  gameDay: () => require('../../functions/game-day/handler'),
+  prepare: () => require('../functions/prepare/handler'),
+  inject: () => require('../functions/inject/handler'),
+  observe: () => require('../functions/observe/handler'),
+  guard: () => require('../functions/guard/handler'),
+  revert: () => require('../functions/revert/handler'),
+  recover: () => require('../functions/recover/handler'),
+  validate: () => require('../functions/validate/handler'),
+  sweeper: () => require('../functions/sweeper/handler'),
+  pipelineTrigger: () => require('../functions/pipeline-trigger/handler'),
+  pipelineGate: () => require('../functions/pipeline-gate/handler'),
+  pipelineRollback: () => require('../functions/pipeline-rollback/handler'),
+  gameDay: () => require('../functions/game-day/handler'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 const name = `faultline-${WORLD.stage}`;
@@ -554,7 +554,7 @@ export const driveFunctions = async (): Promise<DriveResult> => {
       handlers.set(fn, handler);
       return handler;
     };
-    const { clients } = await import('../../shared/aws/clients');
+    const { clients } = await import('../shared/aws/clients');
     recorder.attach(clients);
 
     let scenario = '';
@@ -791,7 +791,7 @@ export const driveFunctions = async (): Promise<DriveResult> => {
     // functions reach FaultProvider.revert (shared/phases/inject.ts revertOwn, shared/phases/revert.ts).
     scenario = 'fis-unrecorded';
     account.reset();
-    const { awsPhaseDependencies } = await import('../../shared/runtime/aws-dependencies');
+    const { awsPhaseDependencies } = await import('../shared/lambda/aws-root');
     const deps = awsPhaseDependencies();
     account.experiments.set('EXP0unrecorded01', { status: 'running', tags: { ...TAGGED, 'faultline:execution-id': 'e-1', 'faultline:action': 'run' }, templateId: FLEET.fisTemplates[0].id });
     const unrecorded: FaultRecord = {

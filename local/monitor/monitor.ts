@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as z from 'zod';
-import { ConfigurationError } from '../../errors';
-import type { Metrics, ResolvedTarget } from '../../domain/execution';
-import type { Template } from '../../domain/template';
-import type { AlarmSource, BusEvent, Clock, HealthCheck, MetricsSource } from '../../ports';
+import { ConfigurationError } from '../../shared/errors';
+import type { Metrics, ResolvedTarget } from '../../shared/domain/execution';
+import type { Template } from '../../shared/domain/template';
+import type { AlarmSource, BusEvent, Clock, HealthCheck, MetricsSource } from '../../shared/ports';
 import type { DemoFleet, DependencyStatus, ReplicaStatus } from '../fleet';
 import {
   AlarmEvaluator,
@@ -16,7 +16,7 @@ import {
 } from './alarms';
 import { MetricSeries, type HostSample } from './series';
 import { summarizeHealth, summarizeHosts, summarizeProbes, type MemberFigures, type ProbeSummary } from './statistics';
-import { describeProblems } from '../../problems';
+import { describeProblems } from '../../shared/problems';
 
 /** What the monitor reads of the fleet. */
 export type MonitoredFleet = Pick<DemoFleet, 'loadBalancerUrl' | 'replicas' | 'dependency' | 'hostFigures'>;

@@ -5,14 +5,14 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
-import { ConfigurationError } from '../../errors';
+import { ConfigurationError } from '../../shared/errors';
 import { forkChild, isAlive, stopChild, withTimeout, type StartedChild } from './child-process';
 import { controlRequest, type ControlEndpoint } from './control';
 import { FleetError } from './errors';
 import { HealthChecker } from './health-checker';
 import { LoadBalancer } from './load-balancer';
 import { FLEET_DIR_ENV, fleetScriptsDir } from './scripts-dir';
-import { describeProblems } from '../../problems';
+import { describeProblems } from '../../shared/problems';
 
 /** Name of the dependency (the demo service's "database"). */
 export const DEPENDENCY_NAME = 'db';

@@ -1,4 +1,4 @@
-import type { AwsClients } from '../../shared/aws/clients';
+import type { AwsClients } from '../shared/aws/clients';
 
 /** One AWS SDK call as the code issued it: the IAM service prefix, the command and its input. */
 export interface RecordedCall {

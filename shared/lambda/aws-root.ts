@@ -7,9 +7,15 @@ import { AwsHealthCheck } from '../aws/health-check';
 import { SchedulerTimer } from '../aws/scheduler-timer';
 import { AwsTargetResolver } from '../aws/target-resolver';
 import { defaultSettings, type PhaseDependencies } from '../phases/dependencies';
+import { parseDurationMs } from '../domain/duration';
+import { ConfigurationError } from '../errors';
+import { defaultDeliverySettings, type DeliveryDependencies, type DeliveryExtras, type DeliverySettings } from '../delivery/dependencies';
+import { AwsPipelineControl } from '../delivery/pipeline-control';
 import { ExecutionStore } from '../store/execution-store';
 
 /**
+ * The one AWS composition root: what every Lambda function is handed.
+ *
  * The phase functions' collaborators on Lambda: configuration read and validated once (a missing
  * variable fails the first invocation, naming every one), SDK clients built once and reused.
  */
@@ -43,3 +49,23 @@ export const awsPhaseDependencies = (): PhaseDependencies => {
     settings: defaultSettings({ environment: config.environment, account: config.account }),
   };
 };
+
+/** Delivery settings from the environment (GATE_MAX_WAIT: ISO-8601), read once at cold start. */
+export const loadDeliverySettings = (env: Readonly<Record<string, string | undefined>> = process.env): DeliverySettings => {
+  const defaults = defaultDeliverySettings();
+  const raw = env.GATE_MAX_WAIT?.trim();
+  if (!raw) return defaults;
+  const ms = parseDurationMs(raw);
+  if (ms === undefined || ms <= 0) throw new ConfigurationError(`configuration: invalid GATE_MAX_WAIT "${raw}": an ISO-8601 duration (PT1H)`);
+  if (ms > defaults.gateMaxWaitLimitMs) throw new ConfigurationError(`configuration: GATE_MAX_WAIT ${raw} is longer than 23 hours (CodePipeline fails a Lambda action after 24)`);
+  return { ...defaults, gateMaxWaitMs: ms };
+};
+
+let extras: DeliveryExtras | undefined;
+
+/** The delivery extras on AWS: the CodePipeline adapter on the process's client, and the settings. */
+export const awsDeliveryExtras = (): DeliveryExtras =>
+  (extras ??= { pipelines: new AwsPipelineControl(clients.codePipeline), delivery: loadDeliverySettings() });
+
+/** Everything a delivery function works with on AWS: the phase dependencies plus the extras. */
+export const awsDeliveryDependencies = (): DeliveryDependencies => ({ ...awsPhaseDependencies(), ...awsDeliveryExtras() });

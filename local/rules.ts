@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, type Tags } from 'yaml';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../shared/errors';
 import { validatePattern } from './event-pattern';
 
 /** One function's EventBridge rule, as serverless.yml declares it. */
@@ -77,4 +77,4 @@ export const loadFunctionRules = (serverlessYmlPath: string): FunctionRule[] => 
 
 /** serverless.yml of this checkout (or of the directory the CLI bundle says). */
 export const serverlessYmlPath = (): string =>
-  process.env.FAULTLINE_SERVERLESS_YML ?? join(__dirname, '..', '..', 'serverless.yml');
+  process.env.FAULTLINE_SERVERLESS_YML ?? join(__dirname, '..', 'serverless.yml');

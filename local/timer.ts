@@ -1,4 +1,4 @@
-import type { BusEntry, Clock, Timer } from '../ports';
+import type { BusEntry, Clock, Timer } from '../shared/ports';
 
 /**
  * The embedded stand-in for EventBridge Scheduler: one-time schedules that put their event on the

@@ -1,9 +1,11 @@
 import middy from '@middy/core';
-import type { Contract } from '../../events';
 import { parseEnvelope } from '../../events/contract';
 import { FaultlineError, ForgedEventError, MalformedEventError } from '../errors';
 import type { BusEntry, BusEvent } from '../ports';
 import type { PhaseDependencies } from '../phases/dependencies';
+import type { PhaseDefinition, Route } from '../phases/route';
+
+export type { PhaseDefinition, Route } from '../phases/route';
 import { createLogger, type Logger } from './logger';
 
 /** Another attempt is processing the same event; this delivery is to be retried. */
@@ -11,24 +13,6 @@ export class EventInProgressError extends FaultlineError {
   constructor(detailType: string, eventId: string) {
     super(`${detailType} ${eventId} is being processed by another attempt; retry later`);
   }
-}
-
-/** One event a function accepts, and the domain function that handles it. */
-export interface Route {
-  contract: Contract<never> | Contract<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  run: (event: any, deps: PhaseDependencies) => Promise<BusEntry[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /**
-   * What the event means, where one meaning may arrive under several event ids (a publisher's
-   * retry, outputs published again by a resumed attempt): the claim is taken on this instead of
-   * the bus's id, so that each meaning takes effect once.
-   */
-  meaning?: (event: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-export interface PhaseDefinition {
-  /** The function's name in serverless.yml; also the consumer name of its idempotency records. */
-  name: string;
-  routes: readonly Route[];
 }
 
 export type DependencySource = PhaseDependencies | (() => PhaseDependencies);

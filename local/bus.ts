@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BusEntry, BusEvent, EventPublisher } from '../ports';
+import type { BusEntry, BusEvent, EventPublisher } from '../shared/ports';
 import { matchesPattern } from './event-pattern';
 import type { FunctionRule } from './rules';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { ConfigurationError } from '../../errors';
-import type { BusEvent } from '../../ports';
+import { ConfigurationError } from '../../shared/errors';
+import type { BusEvent } from '../../shared/ports';
 import type { MetricSeries } from './series';
 import { percentile } from './statistics';
 

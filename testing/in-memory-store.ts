@@ -1,9 +1,9 @@
-import type { Execution, FaultRecord, FaultState, JournalEntry, Status } from '../../shared/domain/execution';
-import { FINAL_STATUSES } from '../../shared/domain/execution';
-import type { Template } from '../../shared/domain/template';
-import { FaultlineError } from '../../shared/errors';
-import type { BusEntry, Clock } from '../../shared/ports';
-import type { EventClaim, Lease, Store, TransitionRequest } from '../../shared/store/execution-store';
+import type { Execution, FaultRecord, FaultState, JournalEntry, Status } from '../shared/domain/execution';
+import { FINAL_STATUSES } from '../shared/domain/execution';
+import type { Template } from '../shared/domain/template';
+import { FaultlineError } from '../shared/errors';
+import type { BusEntry, Clock } from '../shared/ports';
+import type { EventClaim, Lease, Store, TransitionRequest } from '../shared/store/execution-store';
 
 const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
 const isFinal = (s: Status) => (FINAL_STATUSES as readonly Status[]).includes(s);

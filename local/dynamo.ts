@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
-import { tableDefinition } from '../store/table';
+import { tableDefinition } from '../shared/store/table';
 
 export interface EmbeddedDynamo {
   endpoint: string;
