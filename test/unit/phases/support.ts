@@ -232,6 +232,7 @@ export const seedFault = async (
   set: Partial<FaultRecord> = {},
 ): Promise<FaultRecord> => {
   const now = deps.clock.now().getTime();
+  const landed = state !== 'ARMED' && state !== 'FAILED';
   const fault: FaultRecord = {
     executionId: execution.executionId,
     action: 'slow',
@@ -241,7 +242,7 @@ export const seedFault = async (
     state,
     owner: 'event-start',
     armedAt: new Date(now).toISOString(),
-    ...(state === 'ARMED' || state === 'FAILED' ? {} : { injectedAt: new Date(now).toISOString(), handle: { id: 'h' } }),
+    ...(landed ? { injectedAt: new Date(now).toISOString(), handle: { id: 'h' } } : {}),
     expiresAt: new Date(now + 60_000).toISOString(),
     ...set,
   };
