@@ -1,4 +1,4 @@
-/** The event catalogue (ARCHITECTURE §2): every contract faultline publishes or consumes. */
+/** The event catalogue (docs/architecture.md §2): every contract faultline publishes or consumes. */
 export { ExperimentRequested } from './experiment-requested';
 export { ExperimentRejected } from './experiment-rejected';
 export { ExperimentStarted } from './experiment-started';

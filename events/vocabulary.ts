@@ -37,7 +37,7 @@ export type FaultType = StandardFaultType | (typeof PROVIDER_SPECIFIC_FAULT_TYPE
 
 export const ALL_FAULT_TYPES: readonly FaultType[] = [...FAULT_TYPES, ...PROVIDER_SPECIFIC_FAULT_TYPES];
 
-/** Status of an execution (ARCHITECTURE §3). */
+/** Status of an execution (docs/architecture.md §3). */
 export const STATUSES = [
   'REQUESTED',
   'PREPARING',

@@ -1,5 +1,5 @@
 /**
- * Ports of the domain (ARCHITECTURE §5). Domain functions receive these as one options
+ * Ports of the domain (docs/architecture.md §5). Domain functions receive these as one options
  * object; AWS adapters, the embedded runtime and tests hand in their own.
  */
 import type { FaultType } from './domain/faults';

@@ -78,7 +78,7 @@ const strip = <T extends Record<string, unknown>>(item: T): T => {
 export type Store = { [K in keyof ExecutionStore]: ExecutionStore[K] };
 
 /**
- * The execution store on DynamoDB (one table, ARCHITECTURE §4). Every status change is a
+ * The execution store on DynamoDB (one table, docs/architecture.md §4). Every status change is a
  * single-item conditional write; a failed condition becomes a domain answer here (`null`,
  * `false`) and nowhere else.
  */

@@ -1,4 +1,4 @@
-/** Key prefixes of the single table, built here and nowhere else (ARCHITECTURE §4). */
+/** Key prefixes of the single table, built here and nowhere else (docs/architecture.md §4). */
 import type { Status } from '../domain/execution';
 
 export const keys = {

@@ -25,7 +25,7 @@ const consumersOf = (event: Record<string, unknown>, bus: 'custom' | 'default') 
   rules.filter((r) => r.bus === bus && matchesPattern(r.pattern, event)).map((r) => r.functionName);
 
 describe('faultline event contracts', () => {
-  it('the catalogue holds the 14 events of ARCHITECTURE §2, each once', () => {
+  it('the catalogue holds the 14 events of docs/architecture.md §2, each once', () => {
     expect(FAULTLINE_EVENTS.map((c) => c.detailType)).toEqual([
       'ExperimentRequested', 'ExperimentRejected', 'ExperimentStarted', 'FaultInjected', 'InjectionFailed',
       'ObservationWindowElapsed', 'ObservationCompleted', 'SafetyViolated', 'FaultReverted', 'RollbackFailed',

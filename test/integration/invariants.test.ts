@@ -81,7 +81,7 @@ const heldInRecovery = (overrides: Parameters<typeof quickTemplate>[0] = {}) => 
   });
 };
 
-describe('invariants of ARCHITECTURE §7', () => {
+describe('invariants of docs/architecture.md §7', () => {
   let t: TestRuntime;
   afterEach(async () => {
     await t.runtime.stop();
