@@ -1,11 +1,19 @@
-import type { Execution } from '../../shared/domain/execution';
+import type { Execution, FaultRecord } from '../../shared/domain/execution';
+import { parseTemplate } from '../../shared/domain/template';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo';
 import { ExecutionStore, type Store } from '../../shared/store/execution-store';
 import { InMemoryStore } from '../../testing/in-memory-store';
+import { quickTemplate } from '../support/templates';
 
 const execution = (executionId: string): Execution => ({
   executionId, experimentId: 'exp', templateVersion: 1, status: 'REQUESTED', version: 1, environment: 'local', dryRun: false,
   trigger: { type: 'cli' }, requestedAt: '2026-11-29T10:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z', safety: { violated: false },
+});
+
+const fault = (executionId: string, action: string): FaultRecord => ({
+  executionId, action, faultType: 'network-latency', parameters: { delayMs: 100 }, state: 'ARMED',
+  target: { name: 'web', provider: 'local', resourceType: 'local:replica', id: 'r1', key: 'local:replica:r1' },
+  armedAt: '2026-11-29T10:00:00.000Z', expiresAt: '2026-11-29T10:05:00.000Z',
 });
 
 /** The same assertions hold for the DynamoDB store on dynalite and for its in-memory twin. */
@@ -108,5 +116,55 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     expect(await store.haltState()).toMatchObject({ reason: 'game day over', by: 'ops' });
     await store.resume();
     expect(await store.haltState()).toBeUndefined();
+  });
+
+  it('templates: a version is stored once; the newest is read when no version is given', async () => {
+    const v1 = parseTemplate(quickTemplate());
+    const v2 = parseTemplate(quickTemplate({ version: 2 }));
+    await store.putTemplate(v1);
+    await store.putTemplate(v1);
+    await store.putTemplate(v2);
+    await expect(store.putTemplate({ ...v1, description: 'other' })).rejects.toThrow('raise its version');
+    expect(await store.getTemplate(v1.id, 1)).toEqual(v1);
+    expect(await store.getTemplate(v1.id)).toEqual(v2);
+    expect(await store.getTemplate('unknown')).toBeUndefined();
+  });
+
+  it('executions of an experiment, newest first', async () => {
+    await store.createExecution({ ...execution('h1'), experimentId: 'hist', requestedAt: '2026-11-29T09:00:00.000Z' });
+    await store.createExecution({ ...execution('h2'), experimentId: 'hist', requestedAt: '2026-11-29T09:30:00.000Z' });
+    expect(await store.executionsOfExperiment('hist')).toEqual(['h2', 'h1']);
+    expect(await store.executionsOfExperiment('hist', 1)).toEqual(['h2']);
+  });
+
+  it('faults: recorded once, moved only from an expected state', async () => {
+    expect(await store.recordFault(fault('f', 'slow'))).toBe(true);
+    expect(await store.recordFault(fault('f', 'slow'))).toBe(false);
+    expect(await store.updateFault(fault('f', 'slow'), ['INJECTED'], 'REVERTED')).toBeNull();
+    const injected = await store.updateFault(fault('f', 'slow'), ['ARMED'], 'INJECTED', { handle: { id: 'h' } });
+    expect(injected).toMatchObject({ state: 'INJECTED', handle: { id: 'h' } });
+    expect(await store.updateFault(fault('f', 'ghost'), ['ARMED'], 'INJECTED')).toBeNull();
+    await store.recordFault(fault('f', 'kill'));
+    const listed = await store.listFaults('f');
+    expect(listed.map((f) => [f.action, f.state])).toEqual([['kill', 'ARMED'], ['slow', 'INJECTED']]);
+  });
+
+  it('alarm watches: the executions that named an alarm', async () => {
+    await store.watchAlarms('w2', ['p95', 'errors']);
+    await store.watchAlarms('w1', ['p95']);
+    expect(await store.executionsWatchingAlarm('p95')).toEqual(['w1', 'w2']);
+    await store.unwatchAlarms('w2', ['p95', 'errors']);
+    expect(await store.executionsWatchingAlarm('p95')).toEqual(['w1']);
+    expect(await store.executionsWatchingAlarm('errors')).toEqual([]);
+  });
+
+  it('records: created once, updated only when their condition holds', async () => {
+    expect(await store.putRecordOnce('RUN', 'r', { status: 'RUNNING', next: 0 })).toBe(true);
+    expect(await store.putRecordOnce('RUN', 'r', { status: 'OTHER' })).toBe(false);
+    expect(await store.updateRecord('RUN', 'r', { next: 1 }, { field: 'next', expected: [1] })).toBe(false);
+    expect(await store.updateRecord('RUN', 'r', { next: 1 }, { field: 'next', expected: [0] })).toBe(true);
+    expect(await store.updateRecord('RUN', 'ghost', { next: 1 })).toBe(false);
+    expect(await store.getRecord('RUN', 'r')).toEqual({ status: 'RUNNING', next: 1 });
+    expect(await store.getRecord('RUN', 'ghost')).toBeUndefined();
   });
 });
