@@ -52,12 +52,12 @@ process.env.FAULTLINE_SERVERLESS_YML ||= path.join(root, 'serverless.yml');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
 
 const loaded = require(outfile);
-if (typeof loaded.main !== "function") return;
-const { main } = loaded;
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`faultline: ${(error && error.stack) || String(error)}\n`);
-    process.exit(2);
-  },
-);
+if (typeof loaded.main === 'function') {
+  loaded.main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`faultline: ${error?.stack || String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

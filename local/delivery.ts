@@ -10,7 +10,7 @@ import { deliveryDefinitions } from '../shared/delivery/definitions';
 import { createPipelineGateHandler, type GateAnswer } from '../shared/delivery/gate';
 import { runOutcomes, type GameDayJournalEntry, type GameDayRun } from '../shared/delivery/game-day';
 import { LocalPipelineControl, type PipelineControl } from '../shared/delivery/pipeline-control';
-import { type DueSuite, type Suite } from '../shared/delivery/suite';
+import type { DueSuite, Suite } from '../shared/delivery/suite';
 import { resolveSuiteFile, resolveSuiteTemplates } from '../shared/delivery/suite-file';
 
 /**

@@ -190,5 +190,3 @@ main().then(
     process.exitCode = 1;
   },
 );
-
-export {};

@@ -84,7 +84,10 @@ export class LoadBalancer {
 
   private forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, tried: Set<string>, retries: number): void {
     const target = this.pick(tried);
-    if (!target) return answer(res, tried.size > 0 ? 502 : 503, tried.size > 0 ? 'no replica answered' : 'no healthy replica');
+    if (!target) {
+      answer(res, tried.size > 0 ? 502 : 503, tried.size > 0 ? 'no replica answered' : 'no healthy replica');
+      return;
+    }
     tried.add(target.name);
     const headers: http.OutgoingHttpHeaders = {};
     for (const [key, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(key) && value !== undefined) headers[key] = value;

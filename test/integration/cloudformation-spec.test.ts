@@ -3,7 +3,7 @@ import type { SpecDatabase } from '@aws-cdk/service-spec-types';
 import { formatProblem, loadSpec, validateTemplate } from '../support/cloudformation-spec';
 import { disposePackagedStack, packageStack, packagingLeftovers, type CloudFormationTemplate } from '../../testing/package-stack';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// biome-ignore lint/suspicious/noExplicitAny: the tests break arbitrary nested properties of a template copy
 type Mutable = { Resources: Record<string, any>; Conditions?: Record<string, unknown>; Outputs?: Record<string, any> };
 
 describe('the packaged template against the CloudFormation resource specification', () => {
@@ -11,9 +11,11 @@ describe('the packaged template against the CloudFormation resource specificatio
   let dir: string;
   let leftovers: string[];
   let db: SpecDatabase;
+  let rule: string;
   beforeAll(async () => {
     ({ template, dir, leftovers } = packageStack());
     db = await loadSpec();
+    rule = Object.keys(template.Resources).find((id) => template.Resources[id]!.Type === 'AWS::Events::Rule' && template.Resources[id]!.Properties!.Targets[0].RetryPolicy)!;
   }, 240_000);
   afterAll(() => disposePackagedStack());
 
@@ -24,10 +26,6 @@ describe('the packaged template against the CloudFormation resource specificatio
     change(copy);
     return validateTemplate(copy, db).map(formatProblem);
   };
-  let rule: string;
-  beforeAll(() => {
-    rule = Object.keys(template.Resources).find((id) => template.Resources[id]!.Type === 'AWS::Events::Rule' && template.Resources[id]!.Properties!.Targets[0].RetryPolicy)!;
-  });
 
   it('has every resource type, property, attribute and name right', () => {
     expect(Object.keys(template.Resources).length).toBeGreaterThan(100);

@@ -223,7 +223,10 @@ describe('pipeline gate logs: the job’s artifactCredentials never appear', () 
     const job = makeJob() as { 'CodePipeline.job': { accountId?: string } };
     const t = await startDeliveryRuntime({ account: job['CodePipeline.job'].accountId ?? '123456789012' });
     const lines: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
     const consoles = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))));
     try {
       await storeTemplates(t, boundTemplate('prod-latency', []));
@@ -244,7 +247,7 @@ describe('pipeline gate logs: the job’s artifactCredentials never appear', () 
       for (const secret of SECRETS) expect(stored).not.toContain(secret);
     } finally {
       stdout.mockRestore();
-      consoles.forEach((c) => c.mockRestore());
+      for (const c of consoles) c.mockRestore();
       await t.runtime.stop();
     }
   });

@@ -15,7 +15,7 @@ const root = join(__dirname, '..', '..');
 const world: World = worldOf(WORLD, FLEET);
 
 /** `new XxxCommand(` in the shipped code under shared/ (the embedded runtime's own table set-up excepted). */
-export const commandsInSource = (files: readonly { path: string; text: string }[]): Map<string, string[]> => {
+const commandsInSource = (files: readonly { path: string; text: string }[]): Map<string, string[]> => {
   const found = new Map<string, string[]>();
   for (const { path, text } of files) {
     for (const match of text.matchAll(/new ([A-Z][A-Za-z0-9]*)Command\(/g)) {

@@ -142,7 +142,7 @@ describe('invariants of docs/architecture.md §7', () => {
       t = await startTestRuntime();
       const copies = duplicateAndReorder(t, seed);
       const id = await t.runtime.requestExperiment(quickTemplate());
-      const disturbed = await t.runtime.waitForFinal(id, 20_000);
+      await t.runtime.waitForFinal(id, 20_000);
       await copies.settled();
       expect(await outcome(t, (await t.runtime.store.getExecution(id))!)).toEqual(clean);
       expect(clean).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', injections: 1, active: 0 });

@@ -16,7 +16,8 @@ const tags = ['Ref', 'Sub', 'GetAtt'].flatMap((name) =>
     resolve: (value: unknown) => ({ [name]: value }),
   })),
 );
-type Resource = { Type: string; Properties: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the tests read arbitrary nested properties of the stack's resources
+type Resource = { Type: string; Properties: Record<string, any> };
 const stack = parseYaml(readFileSync(join(ROOT, 'stack/delivery.yml'), 'utf8'), { customTags: tags as never }) as { Resources: Record<string, Resource> };
 const statements = (role: string) =>
   stack.Resources[role]!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } }) =>
@@ -102,7 +103,7 @@ describe("serverless.yml's rules for the delivery functions agree with their rou
   });
 
   it('a PASSED pipeline result does not wake pipelineRollback; a pipeline result does not wake gameDay', () => {
-    const { ExperimentCompleted } = require('../../events') as typeof import('../../events'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { ExperimentCompleted } = require('../../events') as typeof import('../../events');
     const event = { version: '0', id: 'x', 'detail-type': 'ExperimentCompleted', source: 'faultline', account: '1', time: '2026-11-29T10:00:00Z', region: 'us-east-1', resources: [], detail: ExperimentCompleted.entry(ExperimentCompleted.fixture).detail };
     expect(rules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.functionName)).not.toContain('pipelineRollback');
     expect(rules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.functionName)).not.toContain('gameDay');

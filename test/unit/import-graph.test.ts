@@ -19,7 +19,7 @@ const RULES: { from: string; mayNotImport: string[] }[] = [
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 /** Every import of `files` that runs the wrong way, as `file:line imports target`. */
-export const wrongWayImports = (files: readonly { path: string; text: string }[]): string[] => {
+const wrongWayImports = (files: readonly { path: string; text: string }[]): string[] => {
   const found: string[] = [];
   for (const file of files) {
     const rule = RULES.find((r) => file.path.startsWith(r.from));

@@ -27,7 +27,7 @@ import { join, posix } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-export interface Finding {
+interface Finding {
   file: string;
   line: number;
   text: string;
@@ -42,7 +42,7 @@ const FIXTURES_DOOR = 'test/support/fixtures.ts';
 const SELF = 'test/unit/self-contained.test.ts';
 
 /** Where `file` (a repository-relative path) points outside the repository. */
-export const findOutsideReferences = (file: string, text: string): Finding[] => {
+const findOutsideReferences = (file: string, text: string): Finding[] => {
   const findings: Finding[] = [];
   const dir = posix.dirname(file);
   const isTestCode = file.startsWith('test/') && /\.[cm]?[jt]s$/.test(file) && file !== FIXTURES_DOOR;

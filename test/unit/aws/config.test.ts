@@ -1,5 +1,5 @@
 import { albQueries } from '../../../shared/aws/cloudwatch-metrics';
-import { AwsConfigurationError, ENV, loadAwsConfig, OPTIONAL_ENV_VARS, REQUIRED_ENV_VARS } from '../../../shared/aws/config';
+import { type AwsConfigurationError, ENV, loadAwsConfig, OPTIONAL_ENV_VARS, REQUIRED_ENV_VARS } from '../../../shared/aws/config';
 import { ConfigurationError } from '../../../shared/errors';
 
 const complete = {
