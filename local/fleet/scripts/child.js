@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Runtime shared by the demo fleet's child processes (a replica and its "database").
@@ -16,19 +17,74 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 
+/**
+ * The configuration the parent passes as the first argument (see `startProcess` in demo-fleet.ts).
+ * @typedef {object} ChildConfig
+ * @property {'replica' | 'dependency'} role
+ * @property {string} name
+ * @property {number} port preferred service port; 0 for any
+ * @property {string} controlToken
+ * @property {string} diskDir
+ * @property {string} dependencyUrl
+ * @property {number} dependencyTimeoutMs
+ */
+
+/**
+ * A fault's parameters as the parent sends them (it validates them per fault type).
+ * @typedef {object} FaultParameters
+ * @property {'ingress' | 'dependency'} [direction] network-partition
+ * @property {number} loadPercent cpu-stress
+ * @property {number} workers cpu-stress
+ * @property {number} megabytes memory-stress, disk-stress
+ * @property {number} [delayMs] network-latency
+ * @property {number} [jitterMs] network-latency
+ * @property {number} [percent] service-unavailable
+ * @property {number} [statusCode] service-unavailable
+ */
+
+/**
+ * @typedef {object} Fault
+ * @property {string} id
+ * @property {string} type
+ * @property {FaultParameters} parameters
+ * @property {number} expiresAtMs
+ * @property {Worker[]} workers
+ * @property {boolean} ended
+ * @property {NodeJS.Timeout} [timer]
+ * @property {string} [file] disk-stress
+ * @property {Promise<unknown>} [ready] the setup, while it runs
+ * @property {unknown} [detail] what the setup reported
+ */
+
+/** @typedef {ReturnType<typeof createFaultEngine>} FaultEngine */
+
+/**
+ * @typedef {object} ChildContext
+ * @property {ChildConfig} config
+ * @property {FaultEngine} engine
+ */
+
+/** @typedef {(req: http.IncomingMessage, res: http.ServerResponse, context: ChildContext) => Promise<void>} Handler */
+
 const MB = 1024 * 1024;
 const MAX_TIMER_MS = 2_147_483_647;
 const STATS_EVERY_MS = 500;
 
 class HttpProblem extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   */
   constructor(status, message) {
     super(message);
     this.status = status;
   }
 }
 
+/** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** @returns {ChildConfig} */
 const readConfig = () => {
   const raw = process.argv[2];
   if (!raw) throw new Error('missing configuration argument');
@@ -75,9 +131,16 @@ parentPort.postMessage({ held: held.length });
 setInterval(() => { if (Date.now() >= workerData.until) process.exit(0); }, 250);
 `;
 
+/**
+ * @param {string} code
+ * @param {unknown} workerData
+ * @param {boolean} waitForMessage
+ * @returns {Promise<Worker>}
+ */
 const startWorker = (code, workerData, waitForMessage) =>
   new Promise((resolve, reject) => {
     const worker = new Worker(code, { eval: true, workerData });
+    /** @param {Error} error */
     const fail = (error) => {
       worker.terminate().catch(() => undefined);
       reject(error);
@@ -90,6 +153,10 @@ const startWorker = (code, workerData, waitForMessage) =>
     });
   });
 
+/**
+ * @param {string} dir
+ * @returns {Promise<number>}
+ */
 const dirBytes = async (dir) => {
   let total = 0;
   let entries;
@@ -114,9 +181,14 @@ const dirBytes = async (dir) => {
  * The faults active in this process, each with its deadline timer. `apply` is idempotent per fault
  * id (a retried inject does not double the fault); `revert` is idempotent too.
  */
+/**
+ * @param {{ role: ChildConfig['role'], diskDir: string, onIngressCut: () => void }} options
+ */
 const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
+  /** @type {Map<string, Fault>} */
   const active = new Map();
 
+  /** @type {Record<string, (fault: Fault) => Promise<unknown>>} */
   const setupOf = {
     'network-latency': async () => undefined,
     'service-unavailable': async () => undefined,
@@ -155,6 +227,7 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
     },
   };
 
+  /** @param {Fault} fault */
   const teardown = async (fault) => {
     fault.ended = true;
     clearTimeout(fault.timer);
@@ -162,11 +235,12 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
     await Promise.all(fault.workers.map((w) => w.terminate().catch(() => undefined)));
     if (fault.file) {
       // Wait for an in-flight write to notice `ended` before the file goes.
-      await fault.ready.catch(() => undefined);
+      await fault.ready?.catch(() => undefined);
       await fs.promises.rm(fault.file, { force: true });
     }
   };
 
+  /** @param {Fault} fault */
   const armDeadline = (fault) => {
     const left = fault.expiresAtMs - Date.now();
     fault.timer = setTimeout(
@@ -178,6 +252,7 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
     );
   };
 
+  /** @param {Fault} fault */
   const describe = (fault) => ({
     id: fault.id,
     type: fault.type,
@@ -186,6 +261,10 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
     detail: fault.detail ?? {},
   });
 
+  /**
+   * @param {string} id
+   * @param {{ type?: unknown, expiresAt?: unknown, parameters?: unknown }} body the request's JSON
+   */
   const apply = async (id, body) => {
     const existing = active.get(id);
     if (existing) {
@@ -193,13 +272,22 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
       await existing.ready;
       return describe(existing);
     }
-    const setup = setupOf[body.type];
+    const type = String(body.type);
+    const setup = Object.hasOwn(setupOf, type) ? setupOf[type] : undefined;
     if (!setup) throw new HttpProblem(400, `unknown fault type "${body.type}"`);
-    const expiresAtMs = Date.parse(body.expiresAt);
+    const expiresAtMs = Date.parse(String(body.expiresAt));
     if (!Number.isFinite(expiresAtMs) || expiresAtMs <= Date.now()) {
       throw new HttpProblem(400, `expiresAt ${body.expiresAt} is not in the future`);
     }
-    const fault = { id, type: body.type, parameters: body.parameters ?? {}, expiresAtMs, workers: [], ended: false };
+    /** @type {Fault} */
+    const fault = {
+      id,
+      type,
+      parameters: /** @type {FaultParameters} */ (body.parameters ?? {}),
+      expiresAtMs,
+      workers: [],
+      ended: false,
+    };
     // Registered and armed before the setup runs, so that a revert or the deadline can end it mid-way.
     active.set(id, fault);
     armDeadline(fault);
@@ -214,6 +302,7 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
     return describe(fault);
   };
 
+  /** @param {string} id */
   const revert = async (id) => {
     const fault = active.get(id);
     if (!fault) return false;
@@ -221,6 +310,7 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
     return true;
   };
 
+  /** @param {string} type */
   const ofType = (type) => [...active.values()].filter((f) => f.type === type && !f.ended);
 
   return {
@@ -251,11 +341,16 @@ const createFaultEngine = ({ role, diskDir, onIngressCut }) => {
   };
 };
 
+/**
+ * @param {http.IncomingMessage} req
+ * @returns {Promise<string>}
+ */
 const readBody = (req, limit = 64 * 1024) =>
   new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
     const chunks = [];
     let size = 0;
-    req.on('data', (c) => {
+    req.on('data', (/** @type {Buffer} */ c) => {
       size += c.length;
       if (size > limit) reject(new HttpProblem(413, 'body too large'));
       else chunks.push(c);
@@ -264,6 +359,14 @@ const readBody = (req, limit = 64 * 1024) =>
     req.on('error', reject);
   });
 
+/** @param {unknown} error */
+const messageOf = (error) => String(/** @type {{ message?: unknown } | null | undefined} */ (error)?.message || error);
+
+/**
+ * @param {http.ServerResponse} res
+ * @param {number} status
+ * @param {unknown} body
+ */
 const sendJson = (res, status, body) => {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
@@ -271,15 +374,21 @@ const sendJson = (res, status, body) => {
   res.end(text);
 };
 
+/**
+ * @param {http.Server} server
+ * @param {number} port
+ * @returns {Promise<number>}
+ */
 const listen = (server, port) =>
   new Promise((resolve, reject) => {
+    /** @param {Error} error */
     const onError = (error) => {
       server.off('listening', onListening);
       reject(error);
     };
     const onListening = () => {
       server.off('error', onError);
-      resolve(server.address().port);
+      resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port);
     };
     server.once('error', onError);
     server.once('listening', onListening);
@@ -290,6 +399,7 @@ const listen = (server, port) =>
  * Starts a child: its service server (with the fault hooks around `handle`) and its control server.
  * `handle(req, res, context)` serves every path but `/health`.
  */
+/** @param {Handler} handle */
 const startChild = async (handle) => {
   const config = readConfig();
   watchParent();
@@ -314,7 +424,7 @@ const startChild = async (handle) => {
     try {
       await handle(req, res, context);
     } catch (error) {
-      sendJson(res, 500, { error: String((error && error.message) || error) });
+      sendJson(res, 500, { error: messageOf(error) });
     }
   });
   service.on('connection', (socket) => {
@@ -338,7 +448,7 @@ const startChild = async (handle) => {
   const control = http.createServer(async (req, res) => {
     try {
       if (req.headers['x-faultline-token'] !== config.controlToken) throw new HttpProblem(403, 'bad control token');
-      const url = new URL(req.url, 'http://control');
+      const url = new URL(req.url ?? '/', 'http://control');
       const faultPath = /^\/faults\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && url.pathname === '/stats') {
         return sendJson(res, 200, {
@@ -355,10 +465,12 @@ const startChild = async (handle) => {
       }
       if (req.method === 'PUT' && faultPath) {
         const body = JSON.parse((await readBody(req)) || '{}');
-        return sendJson(res, 200, await engine.apply(decodeURIComponent(faultPath[1]), body));
+        return sendJson(res, 200, await engine.apply(decodeURIComponent(/** @type {string} */ (faultPath[1])), body));
       }
       if (req.method === 'DELETE' && faultPath) {
-        return sendJson(res, 200, { reverted: await engine.revert(decodeURIComponent(faultPath[1])) });
+        return sendJson(res, 200, {
+          reverted: await engine.revert(decodeURIComponent(/** @type {string} */ (faultPath[1]))),
+        });
       }
       if (req.method === 'PUT' && url.pathname === '/config') {
         const body = JSON.parse((await readBody(req)) || '{}');
@@ -368,7 +480,7 @@ const startChild = async (handle) => {
       throw new HttpProblem(404, `no route ${req.method} ${url.pathname}`);
     } catch (error) {
       const status = error instanceof HttpProblem ? error.status : error instanceof SyntaxError ? 400 : 500;
-      sendJson(res, status, { error: String((error && error.message) || error) });
+      sendJson(res, status, { error: messageOf(error) });
     }
   });
 
@@ -377,7 +489,7 @@ const startChild = async (handle) => {
     port = await listen(service, config.port || 0);
   } catch (error) {
     // The preferred port (the one this member had before a restart) was taken: any port will do.
-    if (error.code !== 'EADDRINUSE' || !config.port) throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EADDRINUSE' || !config.port) throw error;
     port = await listen(service, 0);
   }
   const controlPort = await listen(control, 0);

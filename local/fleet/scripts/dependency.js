@@ -1,8 +1,10 @@
+// @ts-check
 'use strict';
 /**
  * The demo service's dependency (its "database"): `GET /query` answers a small row set.
  */
 const path = require('node:path');
+/** @type {typeof import('./child.js')} */
 const { startChild, sendJson, sleep } = require(path.join(__dirname, 'child.js'));
 
 let served = 0;
@@ -20,7 +22,7 @@ startChild(async (req, res, context) => {
   if (status !== undefined) return sendJson(res, status, { error: 'database unavailable' });
   served += 1;
   sendJson(res, 200, { name: config.name, rows: [{ id: served % 100, value: 'ok' }] });
-}).catch((error) => {
+}).catch((/** @type {Error} */ error) => {
   process.stderr.write(`dependency failed to start: ${error.stack || error}\n`);
   process.exit(1);
 });
