@@ -176,7 +176,7 @@ test('fleetScriptsDir honours FAULTLINE_FLEET_DIR (set by the CLI bundle)', () =
   const previous = process.env[FLEET_DIR_ENV];
   try {
     delete process.env[FLEET_DIR_ENV];
-    expect(fleetScriptsDir()).toBe(path.join(__dirname, '..', '..', 'shared', 'local', 'fleet', 'scripts'));
+    expect(fleetScriptsDir()).toBe(path.join(__dirname, '..', '..', 'local', 'fleet', 'scripts'));
     expect(existsSync(path.join(fleetScriptsDir(), 'replica.js'))).toBe(true);
     process.env[FLEET_DIR_ENV] = '/opt/faultline/fleet';
     expect(fleetScriptsDir()).toBe('/opt/faultline/fleet');
