@@ -40,7 +40,6 @@ export const metricsSchema = z.object({
 export const faultTypeSchema = z.enum(ALL_FAULT_TYPES as [string, ...string[]]);
 export const statusSchema = z.enum(STATUSES);
 export const verdictSchema = z.enum(VERDICTS);
-export const isoTime = isoTimeSchema;
 
 export const faultSummarySchema = z.object({
   action: z.string().min(1),

@@ -1,4 +1,4 @@
-import { HOST_FAULT_TYPES, type FaultParameters, type HostFaultType } from '../../domain/faults';
+import type { FaultParameters, HostFaultType } from '../../domain/faults';
 import { FaultlineError } from '../../errors';
 import { parseParameters } from './fault-support';
 
@@ -9,8 +9,6 @@ import { parseParameters } from './fault-support';
  * a fault outlives no deadline even if faultline stops running.
  */
 export { HOST_FAULT_TYPES, type HostFaultType } from '../../domain/faults';
-
-export const isHostFaultType = (value: string): value is HostFaultType => (HOST_FAULT_TYPES as readonly string[]).includes(value);
 
 export type HostAction = 'inject' | 'cleanup';
 
