@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ConfigurationError } from '../shared/errors';
 import type { BusEntry, BusEvent, EventPublisher } from '../shared/ports';
 import { matchesPattern } from './event-pattern';
 import type { FunctionRule } from './rules';
@@ -45,7 +46,7 @@ export class LocalBus implements EventPublisher {
   /** Connects a function (by its serverless.yml name) to its rules. */
   register(functionName: string, invoke: Invoke): void {
     if (!this.options.rules.some((r) => r.functionName === functionName)) {
-      throw new Error(`serverless.yml declares no eventBridge rule for function ${functionName}`);
+      throw new ConfigurationError(`serverless.yml declares no eventBridge rule for function ${functionName}`);
     }
     this.functions.set(functionName, invoke);
   }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GameDayDue } from '../events';
+import { forAtMost, pollUntil } from '../shared/aws/polling';
+import { InvalidArgumentError, UnexpectedResponseError, WaitTimeoutError } from '../shared/errors';
 import type { BusEvent } from '../shared/ports';
 import type { PhaseDependencies } from '../shared/phases/dependencies';
 import type { EmbeddedRuntime } from './runtime';
@@ -39,7 +41,7 @@ export const deliveryFunctions = (extras: DeliveryExtras): Record<string, (deps:
  * (the pipeline trigger's rule decides whether it matches), and waits until the bus is idle.
  */
 export const deliverPipelineEvent = async (runtime: EmbeddedRuntime, event: BusEvent): Promise<void> => {
-  if (event.source !== 'aws.codepipeline') throw new Error(`not a CodePipeline event: source ${event.source}`);
+  if (event.source !== 'aws.codepipeline') throw new InvalidArgumentError(`not a CodePipeline event: source ${event.source}`);
   runtime.deliverAwsEvent(structuredClone(event));
   await runtime.bus.idle();
 };
@@ -75,12 +77,12 @@ export const runPipelineJob = async (
   for (let invocation = 1; invocation <= maxInvocations; invocation++) {
     await gate(current, {} as never);
     const last = answers[answers.length - 1];
-    if (!last) throw new Error('the gate answered nothing');
+    if (!last) throw new UnexpectedResponseError('the gate answered nothing');
     if (last.kind !== 'waiting') return { final: last, answers, invocations: invocation };
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
     current = continuationJob(current, last.request.continuationToken!);
   }
-  throw new Error(`the gate was still waiting after ${maxInvocations} invocations`);
+  throw new WaitTimeoutError(`the gate was still waiting after ${maxInvocations} invocations`);
 };
 
 /** The job CodePipeline sends after an "in progress" answer: a new id, the token in `data`. */
@@ -143,31 +145,32 @@ export const runGameDay = async (runtime: EmbeddedRuntime, suite: string | Suite
       requestedBy: options.requestedBy ?? 'local game-day runner',
     }),
   ]);
-  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
   let seen = false;
-  for (;;) {
-    const record = await runtime.store.getRecord<GameDayRun & Record<string, unknown>>(RECORDS.gameDayRun, runId);
-    if (record) seen = true;
-    if (record && (record.status === 'SKIPPED' || record.status === 'COMPLETED')) {
-      await runtime.bus.idle();
-      const outcomes = runOutcomes(record);
-      return {
-        runId,
-        suite: record.suite,
-        status: record.status,
-        ...(record.reason ? { reason: record.reason } : {}),
-        ...(record.verdict ? { verdict: record.verdict } : {}),
-        executions: record.executions.map((e) => ({ executionId: e.executionId, experimentId: e.experimentId, ...outcomes.get(e.executionId) })),
-        journal: record.journal,
-      };
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        seen
-          ? `game day ${due.name} (run ${runId}) not finished after ${options.timeoutMs ?? 30 * 60_000} ms`
-          : `game day ${due.name} never started: is the gameDay function registered (EmbeddedRuntime.start({ functions: deliveryFunctions(...) }))?`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  const { value: record } = await pollUntil(
+    forAtMost(options.timeoutMs ?? 30 * 60_000, 25),
+    async () => {
+      const found = await runtime.store.getRecord<GameDayRun & Record<string, unknown>>(RECORDS.gameDayRun, runId);
+      if (found) seen = true;
+      return found;
+    },
+    (found) => found?.status === 'SKIPPED' || found?.status === 'COMPLETED',
+  );
+  if (!record || (record.status !== 'SKIPPED' && record.status !== 'COMPLETED')) {
+    throw new WaitTimeoutError(
+      seen
+        ? `game day ${due.name} (run ${runId}) not finished after ${options.timeoutMs ?? 30 * 60_000} ms`
+        : `game day ${due.name} never started: is the gameDay function registered (EmbeddedRuntime.start({ functions: deliveryFunctions(...) }))?`,
+    );
   }
+  await runtime.bus.idle();
+  const outcomes = runOutcomes(record);
+  return {
+    runId,
+    suite: record.suite,
+    status: record.status,
+    ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.verdict ? { verdict: record.verdict } : {}),
+    executions: record.executions.map((e) => ({ executionId: e.executionId, experimentId: e.experimentId, ...outcomes.get(e.executionId) })),
+    journal: record.journal,
+  };
 };

@@ -1,6 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { tableDefinition } from '../shared/store/table';
+import { pollUntil, realSleep } from '../shared/aws/polling';
 
 export interface EmbeddedDynamo {
   endpoint: string;
@@ -52,9 +53,9 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
   } catch (error) {
     if (!(error instanceof ResourceInUseException) && (error as { name?: string }).name !== 'ResourceInUseException') throw error;
   }
-  for (let i = 0; i < 50; i++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil(
+    { attempts: 50, intervalMs: 20, sleep: realSleep },
+    async () => (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus,
+    (status) => status === 'ACTIVE',
+  );
 };

@@ -3,7 +3,8 @@ import { ExperimentRequested } from '../events';
 import type { Execution, Trigger } from '../shared/domain/execution';
 import { isFinal } from '../shared/domain/execution';
 import type { Template, TemplateInput } from '../shared/domain/template';
-import { ExecutionNotFoundError } from '../shared/errors';
+import { forAtMost, pollUntil } from '../shared/aws/polling';
+import { ExecutionNotFoundError, WaitTimeoutError } from '../shared/errors';
 import { defaultSettings, type PhaseDependencies, type PhaseSettings } from '../shared/phases/dependencies';
 import { PHASES } from '../shared/phases/definitions';
 import { newExecutionId } from '../shared/domain/execution';
@@ -129,19 +130,17 @@ export class EmbeddedRuntime {
 
   /** Waits (bounded) until the execution reaches a final status. */
   async waitForFinal(executionId: string, timeoutMs = 30_000): Promise<Execution> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const execution = await this.store.getExecution(executionId);
-      if (execution && isFinal(execution.status)) {
-        await this.bus.idle();
-        return (await this.store.getExecution(executionId))!;
-      }
-      if (Date.now() > deadline) {
-        if (!execution) throw new ExecutionNotFoundError(executionId);
-        throw new Error(`execution ${executionId} still ${execution.status} after ${timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    const { value: execution, done } = await pollUntil(
+      forAtMost(timeoutMs, 25),
+      () => this.store.getExecution(executionId),
+      (e) => e !== undefined && isFinal(e.status),
+    );
+    if (done) {
+      await this.bus.idle();
+      return (await this.store.getExecution(executionId))!;
     }
+    if (!execution) throw new ExecutionNotFoundError(executionId);
+    throw new WaitTimeoutError(`execution ${executionId} still ${execution.status} after ${timeoutMs} ms`);
   }
 
   /** Delivers an AWS event (alarm state change, scheduled event) on the default bus. */

@@ -48,3 +48,15 @@ export class ExecutionNotFoundError extends FaultlineError {
     super(`no execution ${executionId}`);
   }
 }
+
+/** A bounded wait ran out before what it waited for happened. */
+export class WaitTimeoutError extends FaultlineError {}
+
+/** A record kept changing under conditional writes; the work is retried later. */
+export class ContentionError extends FaultlineError {}
+
+/** An AWS API answered without what the call is for (an id, a state). */
+export class UnexpectedResponseError extends FaultlineError {}
+
+/** A function was called with what it does not take (not input from outside: a caller's mistake). */
+export class InvalidArgumentError extends FaultlineError {}

@@ -50,7 +50,7 @@ export const forkChild = async (
   child.once('exit', (code, signal) => options.onExit(child, code, signal));
   try {
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready within ${options.startTimeoutMs} ms`)), options.startTimeoutMs);
+      const timer = setTimeout(() => reject(new FleetError(`not ready within ${options.startTimeoutMs} ms`)), options.startTimeoutMs);
       child.on('message', (message) => {
         if (isReady(message)) {
           clearTimeout(timer);
@@ -63,7 +63,7 @@ export const forkChild = async (
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`exited before it was ready (code ${code}, signal ${signal})`));
+        reject(new FleetError(`exited before it was ready (code ${code}, signal ${signal})`));
       });
     });
     return { child, ready, exited };

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
 import { ConfigurationError } from '../../shared/errors';
+import { forAtMost, pollUntil } from '../../shared/aws/polling';
 import { forkChild, isAlive, stopChild, withTimeout, type StartedChild } from './child-process';
 import { controlRequest, type ControlEndpoint } from './control';
 import { FleetError } from './errors';
@@ -128,7 +129,6 @@ interface Member {
 const MAX_RESTART_BACKOFF_MS = 10_000;
 const KILL_GRACE_MS = 2_000;
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The system under test on one machine: replicas of a small HTTP service (real processes on free
@@ -529,10 +529,7 @@ export class DemoFleet {
   }
 
   private async waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new FleetError(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await delay(25);
-    }
+    const { done } = await pollUntil(forAtMost(timeoutMs, 25), async () => condition(), (met) => met);
+    if (!done) throw new FleetError(`timed out after ${timeoutMs} ms waiting for ${what}`);
   }
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FleetError } from './errors';
 import type { HealthChecker } from './health-checker';
 
 export interface LoadBalancerSettings {
@@ -44,7 +45,7 @@ export class LoadBalancer {
   }
 
   get port(): number {
-    if (!this.server) throw new Error('load balancer is not listening');
+    if (!this.server) throw new FleetError('load balancer is not listening');
     return (this.server.address() as AddressInfo).port;
   }
 

@@ -1,4 +1,5 @@
 import type { PipelineBinding, Template } from '../domain/template';
+import { ContentionError } from '../errors';
 import type { Store } from '../store/execution-store';
 import { RECORDS } from './dependencies';
 
@@ -21,7 +22,7 @@ export const registerBindings = async (store: Store, template: Template): Promis
   for (const binding of template.delivery?.pipelines ?? []) {
     const id = indexId(binding.pipeline, binding.stage);
     for (let attempt = 0; ; attempt++) {
-      if (attempt >= 10) throw new Error(`binding index ${id} kept changing while ${template.id} was added`);
+      if (attempt >= 10) throw new ContentionError(`binding index ${id} kept changing while ${template.id} was added`);
       const current = await store.getRecord<BindingIndex>(RECORDS.binding, id);
       if (!current) {
         if (await store.putRecordOnce(RECORDS.binding, id, { templates: [template.id], revision: 1 })) break;

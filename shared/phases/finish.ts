@@ -1,5 +1,13 @@
-import { leaseKeys, type Execution, type FaultRecord, type FinalStatus, type SafetyState, type Status } from '../domain/execution';
-import { FaultlineError } from '../errors';
+import {
+  leaseKeys,
+  type Execution,
+  type FaultRecord,
+  type FaultState,
+  type FinalStatus,
+  type SafetyState,
+  type Status,
+} from '../domain/execution';
+import { ContentionError } from '../errors';
 import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { completedEntry } from './result';
@@ -72,6 +80,52 @@ export const revertWithRetries = async (deps: PhaseDependencies, fault: FaultRec
   }
 };
 
+/** A fault whose revert failed, as RollbackFailed reports it. */
+export interface RevertFailure {
+  action: string;
+  targetKey: string;
+  error: string;
+}
+
+/**
+ * Reverts `faults` one after the other (each with retries): a fault is marked REVERTED only once
+ * its provider confirmed the undo, REVERT_FAILED otherwise, and each outcome is journaled under
+ * `phase`. Never throws for a failed revert: the failures are returned, for RollbackFailed.
+ */
+export const revertFaults = async (
+  deps: PhaseDependencies,
+  executionId: string,
+  faults: readonly FaultRecord[],
+  how: { phase: string; from: readonly FaultState[]; note?: string; detail?: Record<string, unknown> },
+): Promise<RevertFailure[]> => {
+  const { store, clock } = deps;
+  const failures: RevertFailure[] = [];
+  for (const fault of faults) {
+    try {
+      await revertWithRetries(deps, fault);
+      await store.updateFault(fault, how.from, 'REVERTED', { revertedAt: clock.now().toISOString() });
+      await store.journal(executionId, {
+        phase: how.phase,
+        action: `revert ${fault.action}${how.note ? ` (${how.note})` : ''}`,
+        outcome: 'ok',
+        detail: { target: fault.target.key, ...how.detail },
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
+      await store.updateFault(fault, how.from, 'REVERT_FAILED', { error: message });
+      await store.journal(executionId, {
+        phase: how.phase,
+        action: `revert ${fault.action}`,
+        outcome: 'failed',
+        detail: { target: fault.target.key },
+        error: message,
+      });
+    }
+  }
+  return failures;
+};
+
 /** Statuses an execution passes through on its way to a final one. */
 export const ACTIVE_STATUSES: readonly Status[] = ['REQUESTED', 'PREPARING', 'INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'];
 
@@ -88,7 +142,7 @@ export const recordViolation = async (deps: PhaseDependencies, executionId: stri
     const marked = await deps.store.transition(executionId, { from: [execution.status], expectedVersion: execution.version, set: { safety } });
     if (marked) return marked;
   }
-  throw new FaultlineError(`execution ${executionId} kept changing while recording a safety violation`);
+  throw new ContentionError(`execution ${executionId} kept changing while recording a safety violation`);
 };
 
 /** Faults that may still be active: anything not confirmed reverted, nor known never to have landed. */

@@ -5,8 +5,9 @@ import { actionDurationMs, windowMs } from '../domain/template';
 import { FaultlineError } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { finish, recordViolation, revertWithRetries, timerNames } from './finish';
+import { finish, recordViolation, revertFaults, timerNames } from './finish';
 import { faultSummaries } from './result';
+import { executionIn } from './stale';
 
 const PHASE = 'inject';
 
@@ -22,12 +23,11 @@ export class InjectionInProgressError extends FaultlineError {}
 export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
   const { executionId } = event.detail;
-  const execution = await store.getExecution(executionId);
-  if (!execution || execution.status !== 'INJECTING' || !execution.template) {
-    if (execution) await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'stale', detail: { status: execution.status } });
-    return [];
-  }
-  const template = execution.template;
+  const execution = await executionIn(deps, executionId, ['INJECTING'], PHASE, 'ExperimentStarted', {
+    ready: (e) => e.template !== undefined,
+  });
+  if (!execution) return [];
+  const template = execution.template!;
   const now = clock.now();
   const { experimentId } = execution;
 
@@ -185,19 +185,11 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
  * RollbackFailed calls for a human; if it had ended already, its targets are leased again.
  */
 const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected: readonly FaultRecord[]): Promise<BusEntry[]> => {
-  const failures: { action: string; targetKey: string; error: string }[] = [];
-  for (const fault of injected) {
-    try {
-      await revertWithRetries(deps, fault);
-      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'], 'REVERTED', { revertedAt: deps.clock.now().toISOString() });
-      await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action} (stopped while injecting)`, outcome: 'ok', detail: { target: fault.target.key } });
-    } catch (error) {
-      const message = (error as Error).message;
-      failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
-      await deps.store.updateFault(fault, ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'], 'REVERT_FAILED', { error: message });
-      await deps.store.journal(execution.executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', error: message });
-    }
-  }
+  const failures = await revertFaults(deps, execution.executionId, injected, {
+    phase: PHASE,
+    from: ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'],
+    note: 'stopped while injecting',
+  });
   if (!failures.length) return [];
   const { executionId, experimentId } = execution;
   const alarm = RollbackFailed.entry({ executionId, experimentId, faults: failures });

@@ -2,17 +2,17 @@ import { ObservationCompleted, ObservationWindowElapsed, SafetyViolated, type Ev
 import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { recordViolation, timerNames } from './finish';
+import { executionIn } from './stale';
 
 const PHASE = 'observe';
 
 /** FaultInjected → the end of the observation window is scheduled (never waited for). */
 export const startObservation = async (event: EventOf<typeof FaultInjected>, deps: PhaseDependencies): Promise<BusEntry[]> => {
   const { executionId } = event.detail;
-  const execution = await deps.store.getExecution(executionId);
-  if (!execution || execution.status !== 'OBSERVING' || !execution.injectedAt || !execution.observationEndsAt) {
-    if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'FaultInjected', outcome: 'stale', detail: { status: execution.status } });
-    return [];
-  }
+  const execution = await executionIn(deps, executionId, ['OBSERVING'], PHASE, 'FaultInjected', {
+    ready: (e) => e.injectedAt !== undefined && e.observationEndsAt !== undefined,
+  });
+  if (!execution) return [];
   // A halt that came while this run was injecting (and that its scan of running experiments may
   // have missed) stops it here at the latest.
   const halt = await deps.store.haltState();
@@ -23,12 +23,12 @@ export const startObservation = async (event: EventOf<typeof FaultInjected>, dep
   }
   await deps.timer.schedule({
     name: timerNames.observationEnd(executionId),
-    at: new Date(execution.observationEndsAt),
+    at: new Date(execution.observationEndsAt!),
     entry: ObservationWindowElapsed.entry({
       executionId,
       experimentId: execution.experimentId,
-      windowStart: execution.injectedAt,
-      windowEnd: execution.observationEndsAt,
+      windowStart: execution.injectedAt!,
+      windowEnd: execution.observationEndsAt!,
     }),
   });
   await deps.store.journal(executionId, { phase: PHASE, action: 'schedule-observation-end', outcome: 'ok', detail: { at: execution.observationEndsAt } });
@@ -45,12 +45,12 @@ export const completeObservation = async (
   deps: PhaseDependencies,
 ): Promise<BusEntry[]> => {
   const { executionId } = event.detail;
-  const execution = await deps.store.getExecution(executionId);
+  const found = await executionIn(deps, executionId, ['OBSERVING'], PHASE, 'ObservationWindowElapsed', {
+    ready: (e) => e.template !== undefined && e.injectedAt !== undefined && e.observationEndsAt !== undefined,
+  });
   const now = deps.clock.now();
-  if (!execution || execution.status !== 'OBSERVING' || !execution.template || !execution.injectedAt || !execution.observationEndsAt) {
-    if (execution) await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { status: execution.status } });
-    return [];
-  }
+  if (!found) return [];
+  const execution = found as typeof found & Required<Pick<typeof found, 'template' | 'injectedAt' | 'observationEndsAt'>>;
   // The window is the execution's own: an event more than a second early is refused; one a little
   // early (clocks differ by milliseconds) waits for the window's end, so that no fault is reverted
   // before the window it is observed in has ended.

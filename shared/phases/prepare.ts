@@ -7,6 +7,7 @@ import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { finish } from './finish';
 import { capsProblem, selectTargets } from './select-targets';
+import { executionIn } from './stale';
 
 const PHASE = 'prepare';
 
@@ -57,11 +58,11 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   } else {
     // The execution exists: a duplicate of a request that went on, or the retry of an attempt that
     // failed halfway (a throttled write, a crash), which resumes where it stopped.
-    const existing = await store.getExecution(fresh.executionId);
-    if (!existing || (existing.status !== 'REQUESTED' && existing.status !== 'PREPARING')) {
-      if (existing) await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'duplicate', detail: { eventId: event.id } });
-      return [];
-    }
+    const existing = await executionIn(deps, fresh.executionId, ['REQUESTED', 'PREPARING'], PHASE, 'ExperimentRequested', {
+      outcome: 'duplicate',
+      detail: { eventId: event.id },
+    });
+    if (!existing) return [];
     await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'ok', detail: { resumed: existing.status, eventId: event.id } });
     execution = existing;
   }

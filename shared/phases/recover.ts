@@ -10,6 +10,7 @@ import { recoveryCheckEveryMs } from '../domain/template';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { timerNames } from './finish';
+import { executionIn } from './stale';
 
 const PHASE = 'recover';
 
@@ -23,11 +24,12 @@ export const continueRecovery = async (event: EventOf<typeof RecoveryCheckDue>, 
 
 const checkRecovery = async (deps: PhaseDependencies, executionId: string, attempt: number, cause: string): Promise<BusEntry[]> => {
   const { store, clock } = deps;
-  const execution = await store.getExecution(executionId);
-  if (!execution || execution.status !== 'RECOVERING' || !execution.template || !execution.revertedAt || !execution.recoveryDeadline) {
-    if (execution) await store.journal(executionId, { phase: PHASE, action: cause, outcome: 'stale', detail: { status: execution.status, attempt } });
-    return [];
-  }
+  const found = await executionIn(deps, executionId, ['RECOVERING'], PHASE, cause, {
+    ready: (e) => e.template !== undefined && e.revertedAt !== undefined && e.recoveryDeadline !== undefined,
+    detail: { attempt },
+  });
+  if (!found) return [];
+  const execution = found as typeof found & Required<Pick<typeof found, 'template' | 'revertedAt' | 'recoveryDeadline'>>;
   let health: { steady: boolean; detail?: string };
   try {
     health = await deps.health.steady(execution.template, execution.targets ?? []);

@@ -6,24 +6,22 @@ import {
   type ObservationCompleted,
   type SafetyViolated,
 } from '../../events';
-import { isFinal, type Execution, type FaultRecord, type SafetyState } from '../domain/execution';
+import type { Execution, FaultRecord, SafetyState } from '../domain/execution';
 import { recoveryTimeoutMs } from '../domain/template';
-import { FaultlineError } from '../errors';
+import { ContentionError, FaultlineError } from '../errors';
 import { pause, type BusEntry } from '../ports';
+import { forAtMost, pollUntil } from '../aws/polling';
 import type { PhaseDependencies } from './dependencies';
-import { finish, revertWithRetries, timerNames } from './finish';
+import { ACTIVE_STATUSES, finish, revertFaults, timerNames } from './finish';
 import { faultSummaries } from './result';
+import { executionIn, journalStale } from './stale';
 
 const PHASE = 'revert';
 
 /** ObservationCompleted → the planned revert. */
 export const revertPlanned = async (event: EventOf<typeof ObservationCompleted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
-  const execution = await deps.store.getExecution(event.detail.executionId);
-  if (!execution || execution.status !== 'REVERTING') {
-    await journalStale(deps, event.detail.executionId, 'ObservationCompleted', execution);
-    return [];
-  }
-  return revertAll(deps, execution, true);
+  const execution = await executionIn(deps, event.detail.executionId, ['REVERTING'], PHASE, 'ObservationCompleted');
+  return execution ? revertAll(deps, execution, true) : [];
 };
 
 /** InjectionFailed → undo whatever was partly done; the execution ends FAILED. */
@@ -34,7 +32,8 @@ export const revertAfterInjectionFailure = async (event: EventOf<typeof Injectio
     set: { failure: `injection of ${event.detail.action} failed: ${event.detail.error}` },
   });
   if (!reverting) {
-    await journalStale(deps, event.detail.executionId, 'InjectionFailed', await deps.store.getExecution(event.detail.executionId));
+    const { executionId } = event.detail;
+    await journalStale(deps, executionId, await deps.store.getExecution(executionId), PHASE, 'InjectionFailed');
     return [];
   }
   return revertAll(deps, reverting, false);
@@ -50,11 +49,8 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
   const safety: SafetyState = { violated: true, reason: message, source: reason, at };
   const { store } = deps;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const execution = await store.getExecution(executionId);
-    if (!execution || isFinal(execution.status)) {
-      await journalStale(deps, executionId, `SafetyViolated (${reason})`, execution);
-      return [];
-    }
+    const execution = await executionIn(deps, executionId, ACTIVE_STATUSES, PHASE, `SafetyViolated (${reason})`);
+    if (!execution) return [];
     await store.journal(executionId, { phase: PHASE, action: `SafetyViolated (${reason})`, outcome: 'ok', detail: { message, status: execution.status } });
     switch (execution.status) {
       case 'REQUESTED':
@@ -100,7 +96,7 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       }
     }
   }
-  throw new FaultlineError(`execution ${executionId} kept changing while recording a safety violation`);
+  throw new ContentionError(`execution ${executionId} kept changing while recording a safety violation`);
 };
 
 /** Revert cannot finish yet: an injection is still in flight; its event is retried later. */
@@ -113,41 +109,51 @@ export class InjectionInFlightError extends FaultlineError {}
  */
 const settledFaults = async (deps: PhaseDependencies, executionId: string): Promise<FaultRecord[]> => {
   const { store, clock, settings } = deps;
-  const giveUpAt = clock.now().getTime() + settings.injectionSettleMs;
-  for (let round = 0; ; round++) {
-    const faults = await store.listFaults(executionId);
-    const now = clock.now().getTime();
-    const inFlight = faults.filter((f) => f.state === 'ARMED' && Date.parse(f.armedAt) + settings.injectAttemptMaxMs > now);
-    if (!inFlight.length) return faults;
-    if (round === 0) {
-      await store.journal(executionId, { phase: PHASE, action: 'wait for injections in flight', outcome: 'skipped', detail: { inFlight: inFlight.map((f) => `${f.action}@${f.target.key}`) } });
-    }
-    if (now >= giveUpAt) {
-      await store.journal(executionId, { phase: PHASE, action: 'wait for injections in flight', outcome: 'failed', detail: { inFlight: inFlight.map((f) => `${f.action}@${f.target.key}`) } });
-      throw new InjectionInFlightError(`execution ${executionId}: ${inFlight.length} injection(s) still in flight; revert is retried`);
-    }
-    await pause(clock, Math.min(1_000, Math.max(10, settings.injectionSettleMs / 50)));
-  }
+  const names = (faults: readonly FaultRecord[]) => faults.map((f) => `${f.action}@${f.target.key}`);
+  let waiting = false;
+  const { value } = await pollUntil(
+    forAtMost(settings.injectionSettleMs, Math.min(1_000, Math.max(10, settings.injectionSettleMs / 50)), {
+      sleep: (ms) => pause(clock, ms),
+      now: () => clock.now().getTime(),
+    }),
+    async () => {
+      const faults = await store.listFaults(executionId);
+      const now = clock.now().getTime();
+      const inFlight = faults.filter((f) => f.state === 'ARMED' && Date.parse(f.armedAt) + settings.injectAttemptMaxMs > now);
+      if (inFlight.length && !waiting) {
+        waiting = true;
+        await store.journal(executionId, {
+          phase: PHASE,
+          action: 'wait for injections in flight',
+          outcome: 'skipped',
+          detail: { inFlight: names(inFlight) },
+        });
+      }
+      return { faults, inFlight };
+    },
+    (read) => read.inFlight.length === 0,
+  );
+  if (!value.inFlight.length) return value.faults;
+  await store.journal(executionId, {
+    phase: PHASE,
+    action: 'wait for injections in flight',
+    outcome: 'failed',
+    detail: { inFlight: names(value.inFlight) },
+  });
+  throw new InjectionInFlightError(
+    `execution ${executionId}: ${value.inFlight.length} injection(s) still in flight; revert is retried`,
+  );
 };
 
 const revertAll = async (deps: PhaseDependencies, execution: Execution, planned: boolean): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
   const { executionId } = execution;
-  const failures: { action: string; targetKey: string; error: string }[] = [];
-  for (const fault of await settledFaults(deps, executionId)) {
-    if (fault.state === 'REVERTED') continue;
-    try {
-      await revertWithRetries(deps, fault);
-      // Marked REVERTED only once its provider confirmed the undo.
-      await store.updateFault(fault, ['ARMED', 'INJECTED', 'FAILED', 'REVERT_FAILED'], 'REVERTED', { revertedAt: clock.now().toISOString() });
-      await store.journal(executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'ok', detail: { target: fault.target.key, planned } });
-    } catch (error) {
-      const message = (error as Error).message;
-      failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
-      await store.updateFault(fault, ['ARMED', 'INJECTED', 'FAILED', 'REVERT_FAILED'], 'REVERT_FAILED', { error: message });
-      await store.journal(executionId, { phase: PHASE, action: `revert ${fault.action}`, outcome: 'failed', detail: { target: fault.target.key }, error: message });
-    }
-  }
+  const pending = (await settledFaults(deps, executionId)).filter((f) => f.state !== 'REVERTED');
+  const failures = await revertFaults(deps, executionId, pending, {
+    phase: PHASE,
+    from: ['ARMED', 'INJECTED', 'FAILED', 'REVERT_FAILED'],
+    detail: { planned },
+  });
 
   if (failures.length > 0) {
     const done = await finish(deps, executionId, ['REVERTING'], 'ROLLBACK_FAILED', {
@@ -181,11 +187,6 @@ const revertAll = async (deps: PhaseDependencies, execution: Execution, planned:
       planned: planned && !recovering.safety.violated,
     }),
   ];
-};
-
-/** Stale events are journaled on their execution; one for no execution writes nothing. */
-const journalStale = async (deps: PhaseDependencies, executionId: string, action: string, execution: Execution | undefined) => {
-  if (execution) await deps.store.journal(executionId, { phase: PHASE, action, outcome: 'stale', detail: { status: execution.status } });
 };
 
 /** The figures from injection to the stop: what the report shows of an aborted experiment. */

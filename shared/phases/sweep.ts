@@ -1,14 +1,11 @@
 import { RecoveryCheckDue, RecoveryConfirmed, RecoveryTimedOut, RollbackFailed, SafetyViolated, type EventOf, type ScheduledEvent } from '../../events';
-import type { Execution, Status } from '../domain/execution';
+import type { Execution } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies, PhaseSettings } from './dependencies';
 import { FaultlineError } from '../errors';
-import { finish, openFaults } from './finish';
+import { ACTIVE_STATUSES, finish, openFaults } from './finish';
 
 const PHASE = 'sweep';
-
-/** Statuses an execution passes through; one that stays in them too long lost an event. */
-const ACTIVE: readonly Status[] = ['REQUESTED', 'PREPARING', 'INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'];
 
 /**
  * The safety net behind the event flow (the "sweeper" access pattern of gsi1). A follow-up event
@@ -23,7 +20,8 @@ export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseD
   const entries: BusEntry[] = [];
   const failed: string[] = [];
   const now = deps.clock.now();
-  for (const status of ACTIVE) {
+  // An execution that stays in an active status too long lost an event.
+  for (const status of ACTIVE_STATUSES) {
     for (const execution of await deps.store.executionsInStatus(status)) {
       // One execution that cannot be moved (an item the table refuses to change, a provider that
       // throws) must not keep the sweeper from the others: it is journaled and skipped.

@@ -1,10 +1,11 @@
 import { RollbackFailed, type EventOf, type RecoveryConfirmed, type RecoveryTimedOut } from '../../events';
 import type { CriterionResult, Execution, FaultRecord, FinalStatus, Verdict } from '../domain/execution';
 import type { SuccessCriterion } from '../domain/template';
-import { FaultlineError } from '../errors';
+import { ContentionError } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { finish, openFaults } from './finish';
+import { executionIn } from './stale';
 
 const PHASE = 'validate';
 
@@ -82,11 +83,8 @@ export const validate = async (
   const { executionId } = event.detail;
   // A safety violation may land between reading and writing: the version check makes us judge again.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const execution = await deps.store.getExecution(executionId);
-    if (!execution || execution.status !== 'VALIDATING') {
-      if (execution) await deps.store.journal(executionId, { phase: PHASE, action: event['detail-type'], outcome: 'stale', detail: { status: execution.status } });
-      return [];
-    }
+    const execution = await executionIn(deps, executionId, ['VALIDATING'], PHASE, event['detail-type']);
+    if (!execution) return [];
     const faults = await deps.store.listFaults(executionId);
     const open = openFaults(faults);
     if (open.length) {
@@ -106,5 +104,5 @@ export const validate = async (
       return done.entries;
     }
   }
-  throw new FaultlineError(`execution ${executionId} kept changing while being judged`);
+  throw new ContentionError(`execution ${executionId} kept changing while being judged`);
 };

@@ -62,10 +62,4 @@ export const requestsSeen = (t: TestRuntime): Array<Record<string, unknown>> => 
   return seen;
 };
 
-export const waitFor = async (condition: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+export { waitFor } from './wait';

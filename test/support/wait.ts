@@ -1,9 +1,42 @@
+/**
+ * Bounded polling for tests: ask until the answer is there or the deadline passes, never sleep for
+ * a guessed length. The one polling loop of the tests; `waitFor` is its yes/no form.
+ */
+export interface PollOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/** What `pollUntil` throws when the deadline passed. */
+export class PollTimeoutError extends Error {}
+
+/**
+ * Resolves with the first value of `probe` that is neither undefined nor false; throws after
+ * `timeoutMs` with `what` and the last value seen.
+ */
+export const pollUntil = async <T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  { timeoutMs = 10_000, intervalMs = 50 }: PollOptions = {},
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    last = value;
+    if (Date.now() >= deadline) throw new PollTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+};
+
 /** Bounded polling: checks a condition until it holds or the deadline passes. */
 export const waitFor = async (condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    await pollUntil(what, async () => (await condition()) || undefined, { timeoutMs, intervalMs: 20 });
+  } catch (error) {
+    if (error instanceof PollTimeoutError) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    throw error;
   }
 };
 

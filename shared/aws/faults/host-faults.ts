@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { CancelCommandCommand, ListCommandInvocationsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { FaultRecord, ResolvedTarget } from '../../domain/execution';
-import { ConfigurationError, InjectionError, RevertError } from '../../errors';
+import { ConfigurationError, InjectionError, RevertError, UnexpectedResponseError } from '../../errors';
 import type { Clock, FaultProvider, InjectOutcome, InjectRequest } from '../../ports';
 import { describeError, isAwsError } from '../aws-error';
 import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../polling';
@@ -241,7 +241,7 @@ export class HostFaultProvider implements FaultProvider {
       }),
     );
     const commandId = response.Command?.CommandId;
-    if (!commandId) throw new Error('SendCommand returned no command id');
+    if (!commandId) throw new UnexpectedResponseError('SendCommand returned no command id');
     return commandId;
   }
 
