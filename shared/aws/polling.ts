@@ -36,7 +36,11 @@ export const resolvePoll = (options: PollOptions | undefined, defaults: { attemp
 });
 
 /** Polls for up to `timeoutMs` (instead of a number of reads), every `intervalMs`. */
-export const forAtMost = (timeoutMs: number, intervalMs: number, more: Partial<ResolvedPollOptions> = {}): ResolvedPollOptions => ({
+export const forAtMost = (
+  timeoutMs: number,
+  intervalMs: number,
+  more: Partial<ResolvedPollOptions> = {},
+): ResolvedPollOptions => ({
   attempts: Number.POSITIVE_INFINITY,
   intervalMs,
   sleep: realSleep,

@@ -187,7 +187,13 @@ const publishRecorded = async (deps: PhaseDependencies, consumer: string, claimI
   await deps.store.markPublished(consumer, claimId);
 };
 
-const reportBadInput = async (deps: PhaseDependencies, consumer: string, raw: unknown, error: Error, logger: Logger) => {
+const reportBadInput = async (
+  deps: PhaseDependencies,
+  consumer: string,
+  raw: unknown,
+  error: Error,
+  logger: Logger,
+) => {
   const problems = error instanceof MalformedEventError ? error.problems : undefined;
   logger.error('event refused', { error: error.message, name: error.name, ...(problems ? { problems } : {}) });
   const executionId = executionIdOf(raw);

@@ -13,7 +13,11 @@ export const executionIn = async (
   statuses: readonly Status[],
   phase: string,
   action: string,
-  options: { ready?: (execution: Execution) => boolean; detail?: Record<string, unknown>; outcome?: JournalEntry['outcome'] } = {},
+  options: {
+    ready?: (execution: Execution) => boolean;
+    detail?: Record<string, unknown>;
+    outcome?: JournalEntry['outcome'];
+  } = {},
 ): Promise<Execution | undefined> => {
   const execution = await deps.store.getExecution(executionId);
   if (execution && statuses.includes(execution.status) && (options.ready?.(execution) ?? true)) return execution;
