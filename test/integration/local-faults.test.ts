@@ -89,10 +89,15 @@ const since = (from: Date): WindowFigures => monitor.figures({ from, to: new Dat
 
 /** Polls the monitor's figures since `from` until `condition` holds over at least `minRequests` probes. */
 const figuresShowing = (what: string, from: Date, condition: (f: WindowFigures) => boolean, minRequests = 15) =>
-  pollUntil(what, () => {
-    const f = since(from);
-    return f.requests >= minRequests && condition(f) ? f : undefined;
-  });
+  pollUntil(
+    what,
+    () => {
+      const f = since(from);
+      return f.requests >= minRequests && condition(f) ? f : undefined;
+    },
+    // A condition, not a sleep: on a loaded machine the figures take longer to show.
+    { timeoutMs: 25_000 },
+  );
 
 /** Polls until the monitor's HealthCheck says steady; returns how long that took. */
 const steadyAgain = async (from = Date.now()): Promise<number> => {
@@ -201,12 +206,20 @@ describe('local fault provider', () => {
   test('cpu-stress: the replica CPU rises to the requested load, then falls back', async () => {
     await steadyBaseline();
     const before = monitor.recent(1_000);
-    const request = injectRequest('cpu-stress', replica('replica-1'), { loadPercent: 80, workers: 1 }, 5_000);
+    const request = injectRequest('cpu-stress', replica('replica-1'), { loadPercent: 80, workers: 1 }, 30_000);
     const { handle } = await inject(request);
     const injectedAt = new Date();
-    // 80% of a core when the machine is idle; other work on a busy 2-core machine may take some of it.
-    const raised = Math.max(35, (cpuOf(before, 'replica-1')?.max ?? 0) + 25);
-    const during = await figuresShowing(`replica-1 CPU above ${raised}%`, injectedAt, (f) => (cpuOf(f, 'replica-1')?.max ?? 0) >= raised && f.members['replica-1']!.samples >= 3, 1);
+    // 80% of a core when the machine is idle. On a saturated 2-core machine the stressed replica
+    // gets only its share of the cores, so the fault shows as replica-1 well above its peers,
+    // which compete for the same cores, rather than as a fixed figure.
+    const peers = (f: WindowFigures) => Math.max(cpuOf(f, 'replica-2')?.max ?? 0, cpuOf(f, 'replica-3')?.max ?? 0);
+    const raised = (f: WindowFigures) => Math.max(20, (cpuOf(before, 'replica-1')?.max ?? 0) + 15, peers(f) + 15);
+    const during = await figuresShowing(
+      'replica-1 CPU well above its baseline and its peers',
+      injectedAt,
+      (f) => (cpuOf(f, 'replica-1')?.max ?? 0) >= raised(f) && f.members['replica-1']!.samples >= 3,
+      1,
+    );
     await provider.revert(recordOf(request, handle));
     const revertedAt = new Date();
     const after = await pollUntil('replica-1 CPU back under 30%', () => {
