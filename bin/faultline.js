@@ -27,13 +27,17 @@ const newestSource = (dirs) => {
 
 const stale = () => {
   if (!fs.existsSync(outfile)) return true;
-  return newestSource(['cli', 'shared', 'local', 'events', 'functions', 'scripts', 'testing']) > fs.statSync(outfile).mtimeMs;
+  return (
+    newestSource(['cli', 'shared', 'local', 'events', 'functions', 'scripts', 'testing']) > fs.statSync(outfile).mtimeMs
+  );
 };
 
 if (stale()) {
   const pkg = require(path.join(root, 'package.json'));
   // Dependencies stay in node_modules, but middy (ESM-only) is bundled so the CLI is plain CommonJS.
-  const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => name !== '@middy/core');
+  const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter(
+    (name) => name !== '@middy/core',
+  );
   require('esbuild').buildSync({
     entryPoints: [entry],
     outfile,

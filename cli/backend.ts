@@ -27,7 +27,12 @@ export interface StackNames {
  * Names of a deployed stack: `--stage` (or FAULTLINE_STAGE, default `dev`) gives
  * `faultline-<stage>` for the bus and the table, as serverless.yml names them.
  */
-export const stackNames = (options: { stage?: string; environment?: string; bus?: string; table?: string }): StackNames => {
+export const stackNames = (options: {
+  stage?: string;
+  environment?: string;
+  bus?: string;
+  table?: string;
+}): StackNames => {
   const stage = options.stage ?? process.env.FAULTLINE_STAGE ?? 'dev';
   return {
     stage,

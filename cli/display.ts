@@ -58,7 +58,9 @@ const formatMetrics = (m: Record<string, unknown> | undefined): string => {
   if (!m) return 'no figures';
   const latency = m.latencyMs as Record<string, number> | undefined;
   return [
-    m.availabilityPercent !== undefined ? `availability ${Number(m.availabilityPercent).toFixed(2)}%` : 'availability ?',
+    m.availabilityPercent !== undefined
+      ? `availability ${Number(m.availabilityPercent).toFixed(2)}%`
+      : 'availability ?',
     latency?.p95 !== undefined ? `p95 ${Math.round(latency.p95)}ms` : 'p95 ?',
     m.requests !== undefined ? `${String(m.requests)} requests` : '',
   ]
@@ -73,6 +75,10 @@ export const journalLine = (entry: JournalEntry, startedAt: number): string =>
 /** A plain text table. */
 export const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };

@@ -69,7 +69,13 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       case 'run':
         return await runCommand(
           required(arg, 'template'),
-          { local: values.local, dryRun: values['dry-run'], json: values.json, stage: values.stage, environment: values.environment },
+          {
+            local: values.local,
+            dryRun: values['dry-run'],
+            json: values.json,
+            stage: values.stage,
+            environment: values.environment,
+          },
           out,
         );
       case 'gameday':
@@ -77,7 +83,11 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       case 'local':
         return await localCommand(Number(values.port), out);
       case 'pipeline':
-        return await pipelineCommand(required(arg, 'event-or-job.json'), { templates: values.template ?? [], local: values.local }, out);
+        return await pipelineCommand(
+          required(arg, 'event-or-job.json'),
+          { templates: values.template ?? [], local: values.local },
+          out,
+        );
       case 'status':
         return await statusCommand(required(arg, 'executionId'), { json: values.json, stage: values.stage }, out);
       case 'abort':
@@ -87,13 +97,20 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       case 'resume':
         return await resumeCommand(values.stage, out);
       case 'release':
-        return await releaseCommand(required(arg, 'targetKey'), values.reason ?? 'released by an operator', values.stage, out);
+        return await releaseCommand(
+          required(arg, 'targetKey'),
+          values.reason ?? 'released by an operator',
+          values.stage,
+          out,
+        );
       default:
         throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
   } catch (error) {
     if (error instanceof InvalidTemplateError) {
-      out.error(`invalid template:\n${error.problems.map((p) => `  ${p.path || '(template)'}: ${p.message}`).join('\n')}`);
+      out.error(
+        `invalid template:\n${error.problems.map((p) => `  ${p.path || '(template)'}: ${p.message}`).join('\n')}`,
+      );
       return EXIT.refused;
     }
     if (error instanceof UsageError) {

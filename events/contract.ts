@@ -50,7 +50,9 @@ export const parseEnvelope = (event: unknown): BusEvent<Record<string, unknown>>
   const result = envelopeSchema.safeParse(event);
   if (!result.success) {
     const detailType =
-      typeof event === 'object' && event !== null && typeof (event as Record<string, unknown>)['detail-type'] === 'string'
+      typeof event === 'object' &&
+      event !== null &&
+      typeof (event as Record<string, unknown>)['detail-type'] === 'string'
         ? String((event as Record<string, unknown>)['detail-type'])
         : '';
     throw new MalformedEventError(detailType, problemsFrom(result.error));

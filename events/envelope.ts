@@ -20,4 +20,3 @@ export interface BusEvent<D = unknown> {
   resources: string[];
   detail: D;
 }
-

@@ -29,4 +29,3 @@ export class MalformedEventError extends FaultlineError {
     super(`malformed ${detailType || 'event'}: ${formatProblems(problems)}`, options);
   }
 }
-

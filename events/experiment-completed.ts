@@ -19,7 +19,12 @@ export const ExperimentCompleted = defineContract({
     dryRun: z.boolean(),
     trigger: triggerSchema,
     criteria: z.array(
-      z.object({ type: z.string(), expected: z.string(), actual: z.string().nullable(), passed: z.boolean().nullable() }),
+      z.object({
+        type: z.string(),
+        expected: z.string(),
+        actual: z.string().nullable(),
+        passed: z.boolean().nullable(),
+      }),
     ),
     metrics: z.object({
       availabilityPercent: z.number().nullable(),
@@ -34,14 +39,17 @@ export const ExperimentCompleted = defineContract({
   }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     templateVersion: 3,
     status: 'COMPLETED',
     verdict: 'PASSED',
     environment: 'staging',
     dryRun: false,
-    trigger: { type: 'pipeline', pipeline: { name: 'checkout', stage: 'Deploy', executionId: '12345678-1234-5678-abcd-12345678abcd' } },
+    trigger: {
+      type: 'pipeline',
+      pipeline: { name: 'checkout', stage: 'Deploy', executionId: '12345678-1234-5678-abcd-12345678abcd' },
+    },
     criteria: [
       { type: 'availability', expected: '>= 99%', actual: '99.6%', passed: true },
       { type: 'recoveryTime', expected: '<= 120s', actual: '42.5s', passed: true },

@@ -12,8 +12,8 @@ export const ExperimentRejected = defineContract({
   }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     reasons: ['stop-condition alarm checkout-5xx-rate is already in ALARM'],
   },
 });

@@ -20,8 +20,8 @@ export const ExperimentRequested = defineContract({
   }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     templateVersion: 3,
     environment: 'staging',
     dryRun: false,

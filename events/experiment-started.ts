@@ -15,10 +15,16 @@ export const ExperimentStarted = defineContract({
   }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     targets: [
-      { name: 'web', provider: 'aws', resourceType: 'aws:ec2:instance', id: 'i-0abc1234def567890', key: 'aws:ec2:instance:i-0abc1234def567890' },
+      {
+        name: 'web',
+        provider: 'aws',
+        resourceType: 'aws:ec2:instance',
+        id: 'i-0abc1234def567890',
+        key: 'aws:ec2:instance:i-0abc1234def567890',
+      },
     ],
     baseline: { availabilityPercent: 100, latencyMs: { p95: 120 } },
     injectBy: '2026-11-29T10:01:00.000Z',

@@ -31,7 +31,9 @@ export const GameDayDue = defineContract({
       templates: ['checkout-instance-loss', 'checkout-db-failover'],
       schedule: { cron: '0 2 ? * MON-FRI *', timezone: 'Europe/Berlin' },
       allowedHours: { from: '01:00', to: '05:00', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'] },
-      blackouts: [{ from: '2026-12-21T00:00:00+01:00', to: '2027-01-04T00:00:00+01:00', reason: 'year-end change freeze' }],
+      blackouts: [
+        { from: '2026-12-21T00:00:00+01:00', to: '2027-01-04T00:00:00+01:00', reason: 'year-end change freeze' },
+      ],
     },
   },
 });

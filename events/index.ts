@@ -66,13 +66,19 @@ export {
 
 import { GameDayDue } from './game-day-due';
 import { GameDayCompleted } from './game-day-completed';
-import { CodePipelineActionExecutionStateChange, CodePipelineStageExecutionStateChange } from './aws/codepipeline-state-change';
+import {
+  CodePipelineActionExecutionStateChange,
+  CodePipelineStageExecutionStateChange,
+} from './aws/codepipeline-state-change';
 
 /** faultline events of the delivery flows (pipelines, game days). */
 export const DELIVERY_EVENTS = [GameDayDue, GameDayCompleted] as const;
 
 /** AWS events the delivery flows consume as AWS sends them (default bus). */
-export const DELIVERY_AWS_EVENTS = [CodePipelineStageExecutionStateChange, CodePipelineActionExecutionStateChange] as const;
+export const DELIVERY_AWS_EVENTS = [
+  CodePipelineStageExecutionStateChange,
+  CodePipelineActionExecutionStateChange,
+] as const;
 
 /**
  * The public, versioned contracts other teams subscribe to: each has a JSON Schema under

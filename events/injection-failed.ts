@@ -13,8 +13,8 @@ export const InjectionFailed = defineContract({
   }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     action: 'stress-cpu',
     targetKey: 'aws:ec2:instance:i-0abc1234def567890',
     error: 'SSM command failed on i-0abc1234def567890: Failed',

@@ -8,7 +8,10 @@ import type { Contract } from './contract';
  * Generated for the input side: a consumer must accept fields added within a version.
  */
 export const publicEventJsonSchema = (contract: Contract<z.ZodObject>): Record<string, unknown> => {
-  const { $schema: _drop, ...detail } = z.toJSONSchema(contract.schema, { target: 'draft-04', io: 'input' }) as Record<string, unknown>;
+  const { $schema: _drop, ...detail } = z.toJSONSchema(contract.schema, { target: 'draft-04', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
   return {
     $schema: 'http://json-schema.org/draft-04/schema#',
     title: `${contract.detailType} v${contract.version}`,
@@ -30,6 +33,8 @@ export const publicEventJsonSchema = (contract: Contract<z.ZodObject>): Record<s
 };
 
 /** Where a public event's schema file lives, relative to the repository. */
-export const schemaFileName = (contract: Contract<z.ZodObject>): string => `events/schemas/${contract.detailType}.v${contract.version}.json`;
+export const schemaFileName = (contract: Contract<z.ZodObject>): string =>
+  `events/schemas/${contract.detailType}.v${contract.version}.json`;
 
-export const renderSchemaFile = (contract: Contract<z.ZodObject>): string => `${JSON.stringify(publicEventJsonSchema(contract), null, 2)}\n`;
+export const renderSchemaFile = (contract: Contract<z.ZodObject>): string =>
+  `${JSON.stringify(publicEventJsonSchema(contract), null, 2)}\n`;

@@ -9,8 +9,8 @@ export const ObservationCompleted = defineContract({
   schema: faultlineDetail(1, { metrics: metricsSchema }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     metrics: { availabilityPercent: 99.6, latencyMs: { p50: 40, p95: 310, p99: 620 }, requests: 1800 },
   },
 });

@@ -8,8 +8,8 @@ export const ObservationWindowElapsed = defineContract({
   schema: faultlineDetail(1, { windowStart: isoTimeSchema, windowEnd: isoTimeSchema }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     windowStart: '2026-11-29T10:00:20.000Z',
     windowEnd: '2026-11-29T10:03:20.000Z',
   },

@@ -9,8 +9,8 @@ export const RecoveryCheckDue = defineContract({
   schema: faultlineDetail(1, { attempt: z.number().int().min(1), deadline: isoTimeSchema }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     attempt: 2,
     deadline: '2026-11-29T10:08:21.000Z',
   },

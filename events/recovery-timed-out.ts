@@ -9,8 +9,8 @@ export const RecoveryTimedOut = defineContract({
   schema: faultlineDetail(1, { waitedSeconds: z.number().min(0), lastCheck: z.string().optional(), at: isoTimeSchema }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
     waitedSeconds: 300,
     lastCheck: '2 of 3 targets healthy',
     at: '2026-11-29T10:08:21.000Z',

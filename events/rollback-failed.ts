@@ -11,8 +11,10 @@ export const RollbackFailed = defineContract({
   }),
   fixture: {
     version: 1,
-    executionId: "0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01",
-    experimentId: "checkout-instance-loss",
-    faults: [{ action: 'stress-cpu', targetKey: 'aws:ec2:instance:i-0abc1234def567890', error: 'CancelCommand: AccessDenied' }],
+    executionId: '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+    experimentId: 'checkout-instance-loss',
+    faults: [
+      { action: 'stress-cpu', targetKey: 'aws:ec2:instance:i-0abc1234def567890', error: 'CancelCommand: AccessDenied' },
+    ],
   },
 });

@@ -30,7 +30,12 @@ export const resolvedTargetSchema = z.object({
 export const metricsSchema = z.object({
   availabilityPercent: z.number().optional(),
   latencyMs: z
-    .object({ p50: z.number().optional(), p90: z.number().optional(), p95: z.number().optional(), p99: z.number().optional() })
+    .object({
+      p50: z.number().optional(),
+      p90: z.number().optional(),
+      p95: z.number().optional(),
+      p99: z.number().optional(),
+    })
     .optional(),
   requests: z.number().optional(),
   from: z.string().optional(),

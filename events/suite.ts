@@ -22,7 +22,10 @@ const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour 
 /** An instant with its offset: a blackout is absolute, whatever the suite's time zone. */
 const instant = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, 'ISO-8601 date-time with offset (2026-12-24T00:00:00+01:00)')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/,
+    'ISO-8601 date-time with offset (2026-12-24T00:00:00+01:00)',
+  )
   .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'not a valid date-time' });
 
 /**
@@ -31,9 +34,18 @@ const instant = z
  */
 export const cronSchema = z
   .string()
-  .transform((v) => v.trim().replace(/^cron\((.*)\)$/, '$1').trim())
-  .refine((v) => v.split(/\s+/).length === 6, { message: 'six fields: minutes hours day-of-month month day-of-week year' })
-  .refine((v) => v.split(/\s+/).every((f) => /^[0-9A-Za-z*?,\-/#]+$/.test(f)), { message: 'unexpected characters in a cron field' })
+  .transform((v) =>
+    v
+      .trim()
+      .replace(/^cron\((.*)\)$/, '$1')
+      .trim(),
+  )
+  .refine((v) => v.split(/\s+/).length === 6, {
+    message: 'six fields: minutes hours day-of-month month day-of-week year',
+  })
+  .refine((v) => v.split(/\s+/).every((f) => /^[0-9A-Za-z*?,\-/#]+$/.test(f)), {
+    message: 'unexpected characters in a cron field',
+  })
   .refine(
     (v) => {
       const f = v.split(/\s+/);
@@ -54,10 +66,18 @@ const suiteFields = {
   /** sequential (default): one experiment after the other; parallel: all at once. */
   order: z.enum(['sequential', 'parallel']).default('sequential'),
   dryRun: z.boolean().default(false),
-  schedule: z.object({ cron: cronSchema, timezone: timeZone.default('UTC') }).strict().optional(),
+  schedule: z
+    .object({ cron: cronSchema, timezone: timeZone.default('UTC') })
+    .strict()
+    .optional(),
   /** Local time window (in `timezone`, else the schedule's, else UTC) in which a due run may start. */
   allowedHours: z
-    .object({ from: clockTime, to: clockTime, days: z.array(z.enum(WEEKDAYS)).min(1).optional(), timezone: timeZone.optional() })
+    .object({
+      from: clockTime,
+      to: clockTime,
+      days: z.array(z.enum(WEEKDAYS)).min(1).optional(),
+      timezone: timeZone.optional(),
+    })
     .strict()
     .optional(),
   blackouts: z
@@ -76,9 +96,14 @@ export const suiteSchema = z.object({ ...suiteFields, templates: z.array(z.strin
 /** A template as a due suite carries it: a stored id, or the document itself (local runs). */
 export const suiteTemplateSchema = z.union([
   z.string().regex(TEMPLATE_ID, 'a stored template id (paths are resolved by the local runner, never deployed)'),
-  z.object({ id: z.string().regex(TEMPLATE_ID), source: z.string().optional(), template: z.record(z.string(), z.unknown()) }).strict(),
+  z
+    .object({
+      id: z.string().regex(TEMPLATE_ID),
+      source: z.string().optional(),
+      template: z.record(z.string(), z.unknown()),
+    })
+    .strict(),
 ]);
 
 /** The suite as GameDayDue carries it. */
 export const dueSuiteSchema = z.object({ ...suiteFields, templates: z.array(suiteTemplateSchema).min(1) }).strict();
-

@@ -55,7 +55,13 @@ export const STATUSES = [
 export type Status = (typeof STATUSES)[number];
 
 /** Final statuses: nothing moves an execution out of them. */
-export const FINAL_STATUSES = ['COMPLETED', 'REJECTED', 'ABORTED', 'FAILED', 'ROLLBACK_FAILED'] as const satisfies readonly Status[];
+export const FINAL_STATUSES = [
+  'COMPLETED',
+  'REJECTED',
+  'ABORTED',
+  'FAILED',
+  'ROLLBACK_FAILED',
+] as const satisfies readonly Status[];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 export const isFinal = (s: Status): s is FinalStatus => (FINAL_STATUSES as readonly Status[]).includes(s);
 
@@ -67,4 +73,3 @@ export type Verdict = (typeof VERDICTS)[number];
 
 export const TRIGGER_TYPES = ['cli', 'pipeline', 'gameday', 'api'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
-

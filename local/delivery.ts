@@ -7,7 +7,13 @@ import type { PhaseDependencies } from '../shared/phases/dependencies';
 import type { EmbeddedRuntime } from './runtime';
 import { silentLogger, type Logger } from '../shared/lambda/logger';
 import type { PhaseDefinition } from '../shared/phases/route';
-import { defaultDeliverySettings, RECORDS, type DeliveryDependencies, type DeliveryExtras, type DeliverySettings } from '../shared/delivery/dependencies';
+import {
+  defaultDeliverySettings,
+  RECORDS,
+  type DeliveryDependencies,
+  type DeliveryExtras,
+  type DeliverySettings,
+} from '../shared/delivery/dependencies';
 import { deliveryDefinitions } from '../shared/delivery/definitions';
 import { createPipelineGateHandler, type GateAnswer } from '../shared/delivery/gate';
 import { runOutcomes, type GameDayJournalEntry, type GameDayRun } from '../shared/delivery/game-day';
@@ -22,7 +28,9 @@ import { resolveSuiteFile, resolveSuiteTemplates } from '../shared/delivery/suit
  */
 
 /** Delivery extras for the embedded runtime: the local CodePipeline adapter unless one is given. */
-export const localDeliveryExtras = (options: { pipelines?: PipelineControl; delivery?: Partial<DeliverySettings> } = {}): DeliveryExtras => ({
+export const localDeliveryExtras = (
+  options: { pipelines?: PipelineControl; delivery?: Partial<DeliverySettings> } = {},
+): DeliveryExtras => ({
   pipelines: options.pipelines ?? new LocalPipelineControl(),
   delivery: defaultDeliverySettings(options.delivery),
 });
@@ -31,9 +39,13 @@ export const localDeliveryExtras = (options: { pipelines?: PipelineControl; deli
  * The EventBridge-invoked delivery functions, for `EmbeddedRuntime.start({ functions })`: they
  * run on the runtime's bus with the rules serverless.yml gives them.
  */
-export const deliveryFunctions = (extras: DeliveryExtras): Record<string, (deps: PhaseDependencies) => PhaseDefinition> => {
+export const deliveryFunctions = (
+  extras: DeliveryExtras,
+): Record<string, (deps: PhaseDependencies) => PhaseDefinition> => {
   const definitions = deliveryDefinitions(extras);
-  return Object.fromEntries(Object.entries(definitions).map(([name, definition]) => [name, () => definition as PhaseDefinition]));
+  return Object.fromEntries(
+    Object.entries(definitions).map(([name, definition]) => [name, () => definition as PhaseDefinition]),
+  );
 };
 
 /**
@@ -41,7 +53,8 @@ export const deliveryFunctions = (extras: DeliveryExtras): Record<string, (deps:
  * (the pipeline trigger's rule decides whether it matches), and waits until the bus is idle.
  */
 export const deliverPipelineEvent = async (runtime: EmbeddedRuntime, event: BusEvent): Promise<void> => {
-  if (event.source !== 'aws.codepipeline') throw new InvalidArgumentError(`not a CodePipeline event: source ${event.source}`);
+  if (event.source !== 'aws.codepipeline')
+    throw new InvalidArgumentError(`not a CodePipeline event: source ${event.source}`);
   runtime.deliverAwsEvent(structuredClone(event));
   await runtime.bus.idle();
 };
@@ -114,7 +127,13 @@ export interface GameDaySummary {
   /** Why a skipped run did not start. */
   reason?: string;
   verdict?: 'PASSED' | 'FAILED' | 'INCONCLUSIVE';
-  executions: Array<{ executionId: string; experimentId: string; status?: string; verdict?: string; reasons?: string[] }>;
+  executions: Array<{
+    executionId: string;
+    experimentId: string;
+    status?: string;
+    verdict?: string;
+    reasons?: string[];
+  }>;
   journal: GameDayJournalEntry[];
 }
 
@@ -133,8 +152,13 @@ export interface RunGameDayOptions {
  * GameDayDue as its schedule would, and waits until the run is skipped or every execution is
  * final. Template paths in a suite file are read relative to it; ids name stored templates.
  */
-export const runGameDay = async (runtime: EmbeddedRuntime, suite: string | Suite | DueSuite, options: RunGameDayOptions = {}): Promise<GameDaySummary> => {
-  const due: DueSuite = typeof suite === 'string' ? resolveSuiteFile(suite) : resolveSuiteTemplates(suite as Suite, process.cwd());
+export const runGameDay = async (
+  runtime: EmbeddedRuntime,
+  suite: string | Suite | DueSuite,
+  options: RunGameDayOptions = {},
+): Promise<GameDaySummary> => {
+  const due: DueSuite =
+    typeof suite === 'string' ? resolveSuiteFile(suite) : resolveSuiteTemplates(suite as Suite, process.cwd());
   const runId = options.runId ?? randomUUID();
   const { allowedHours: _ignored, ...withoutHours } = due;
   await runtime.bus.publish([
@@ -170,7 +194,11 @@ export const runGameDay = async (runtime: EmbeddedRuntime, suite: string | Suite
     status: record.status,
     ...(record.reason ? { reason: record.reason } : {}),
     ...(record.verdict ? { verdict: record.verdict } : {}),
-    executions: record.executions.map((e) => ({ executionId: e.executionId, experimentId: e.experimentId, ...outcomes.get(e.executionId) })),
+    executions: record.executions.map((e) => ({
+      executionId: e.executionId,
+      experimentId: e.experimentId,
+      ...outcomes.get(e.executionId),
+    })),
     journal: record.journal,
   };
 };

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { tableDefinition } from '../shared/store/table';
 import { pollUntil, realSleep } from '../shared/aws/polling';
@@ -16,7 +21,6 @@ export interface EmbeddedDynamo {
  */
 export const startEmbeddedDynamo = async (tableName: string, port = 0, host = '127.0.0.1'): Promise<EmbeddedDynamo> => {
   // dynalite has no type declarations; its factory returns an http.Server.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (options: Record<string, number>) => import('node:http').Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -51,7 +55,8 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
   try {
     await client.send(new CreateTableCommand(tableDefinition(tableName)));
   } catch (error) {
-    if (!(error instanceof ResourceInUseException) && (error as { name?: string }).name !== 'ResourceInUseException') throw error;
+    if (!(error instanceof ResourceInUseException) && (error as { name?: string }).name !== 'ResourceInUseException')
+      throw error;
   }
   await pollUntil(
     { attempts: 50, intervalMs: 20, sleep: realSleep },

@@ -64,7 +64,13 @@ export class LocalEnvironment {
       deliver = (event) => started.deliverAwsEvent(event);
       const endpoint =
         options.port !== undefined
-          ? await startPutEventsServer({ bus: runtime.bus, port: options.port, customBusName: LOCAL_BUS_NAME, account: runtime.bus.account, region: runtime.bus.region })
+          ? await startPutEventsServer({
+              bus: runtime.bus,
+              port: options.port,
+              customBusName: LOCAL_BUS_NAME,
+              account: runtime.bus.account,
+              region: runtime.bus.region,
+            })
           : undefined;
       return new LocalEnvironment(fleet, monitor, runtime, endpoint);
     } catch (error) {

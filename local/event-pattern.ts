@@ -128,9 +128,30 @@ interface Analysis {
  * level too high is reported instead of being read as a field name.
  */
 const RESERVED_IN_OR = new Set([
-  'exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric', 'cidr',
-  'html', '=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after',
-  'date-on-or-after', 'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range',
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  'html',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+  'not-wildcard',
+  'not-equals-ignore-case',
+  'date-after',
+  'date-on-or-after',
+  'date-before',
+  'date-on-or-before',
+  'in-date-range',
+  'ip-address-in-range',
   'ip-address-not-in-range',
 ]);
 
@@ -179,7 +200,12 @@ const mergeNodes = (base: Node, extra: Node): Node => {
  * the top rather than evaluated in place because the engine does the same: each combination is a
  * separate sub-rule, which decides which array element a nested branch may be matched in.
  */
-const compileObject = (pattern: Record<string, unknown>, path: string, insideOr: boolean, problems: string[]): Node[] => {
+const compileObject = (
+  pattern: Record<string, unknown>,
+  path: string,
+  insideOr: boolean,
+  problems: string[],
+): Node[] => {
   const keys = Object.keys(pattern);
   if (keys.length === 0) problems.push(problem(path, 'empty objects are not allowed'));
   let alternatives: Node[] = [emptyNode()];
@@ -236,7 +262,8 @@ const compileOr = (value: unknown, path: string, problems: string[]): Node[] => 
 };
 
 const compileLeaf = (alternatives: readonly unknown[], path: string, problems: string[]): LeafRule => {
-  if (alternatives.length === 0) problems.push(problem(path, 'empty arrays are not allowed; list at least one match value'));
+  if (alternatives.length === 0)
+    problems.push(problem(path, 'empty arrays are not allowed; list at least one match value'));
   const tests: Test[] = [];
   let existsTrue = false;
   let existsFalse = false;
@@ -256,7 +283,12 @@ const compileLeaf = (alternatives: readonly unknown[], path: string, problems: s
       else if (compiled === 'exists-false') existsFalse = true;
       else if (compiled) tests.push(compiled);
     } else {
-      problems.push(problem(itemPath, `a match value must be a string, number, boolean, null or operator object, got ${describe(alternative)}`));
+      problems.push(
+        problem(
+          itemPath,
+          `a match value must be a string, number, boolean, null or operator object, got ${describe(alternative)}`,
+        ),
+      );
     }
   });
   return { tests, existsTrue, existsFalse };
@@ -278,7 +310,12 @@ const compileOperator = (operator: Record<string, unknown>, path: string, proble
   const keys = Object.keys(operator);
   if (keys.length !== 1) {
     problems.push(
-      problem(path, keys.length === 0 ? 'empty operator object' : `an operator object holds exactly one operator, got ${keys.join(', ')}`),
+      problem(
+        path,
+        keys.length === 0
+          ? 'empty operator object'
+          : `an operator object holds exactly one operator, got ${keys.join(', ')}`,
+      ),
     );
     return undefined;
   }
@@ -329,7 +366,12 @@ const compileOperator = (operator: Record<string, unknown>, path: string, proble
       return (value) => {
         if (typeof value !== 'string') return false;
         const ip = parseIp(value);
-        return ip !== undefined && ip.length === range.low.length && compareBytes(ip, range.low) >= 0 && compareBytes(ip, range.high) <= 0;
+        return (
+          ip !== undefined &&
+          ip.length === range.low.length &&
+          compareBytes(ip, range.low) >= 0 &&
+          compareBytes(ip, range.high) <= 0
+        );
       };
     }
     default:
@@ -337,7 +379,11 @@ const compileOperator = (operator: Record<string, unknown>, path: string, proble
   }
 };
 
-const readAffix = (operand: unknown, path: string, problems: string[]): { text: string; ignoreCase: boolean } | undefined => {
+const readAffix = (
+  operand: unknown,
+  path: string,
+  problems: string[],
+): { text: string; ignoreCase: boolean } | undefined => {
   if (typeof operand === 'string') return { text: operand, ignoreCase: false };
   if (isRecord(operand)) {
     const keys = Object.keys(operand);
@@ -347,7 +393,12 @@ const readAffix = (operand: unknown, path: string, problems: string[]): { text: 
       problems.push(problem(joinKey(path, 'equals-ignore-case'), `must be a string, got ${describe(text)}`));
       return undefined;
     }
-    problems.push(problem(path, `only {"equals-ignore-case": "..."} may qualify this operator, got ${keys.join(', ') || 'an empty object'}`));
+    problems.push(
+      problem(
+        path,
+        `only {"equals-ignore-case": "..."} may qualify this operator, got ${keys.join(', ') || 'an empty object'}`,
+      ),
+    );
     return undefined;
   }
   problems.push(problem(path, `must be a string or {"equals-ignore-case": "..."}, got ${describe(operand)}`));
@@ -378,7 +429,9 @@ const compileAnythingBut = (operand: unknown, path: string, problems: string[]):
       return (value) => typeof value !== 'string' || !excluded.has(value);
     }
     if (operand.every((item) => typeof item === 'number')) {
-      const reasons = (operand as number[]).map((item, index) => [index, numberProblem(item)] as const).filter(([, reason]) => reason);
+      const reasons = (operand as number[])
+        .map((item, index) => [index, numberProblem(item)] as const)
+        .filter(([, reason]) => reason);
       if (reasons.length > 0) {
         for (const [index, reason] of reasons) problems.push(problem(`${path}[${index}]`, reason as string));
         return undefined;
@@ -388,16 +441,22 @@ const compileAnythingBut = (operand: unknown, path: string, problems: string[]):
     }
     return fail('anything-but list must hold only strings or only numbers (no mix, null or booleans)');
   }
-  if (!isRecord(operand)) return fail(`must be a string, a number, a list of either, or an object, got ${describe(operand)}`);
+  if (!isRecord(operand))
+    return fail(`must be a string, a number, a list of either, or an object, got ${describe(operand)}`);
 
   const keys = Object.keys(operand);
   if (keys.length !== 1) {
-    return fail(`anything-but object holds exactly one of prefix, suffix, equals-ignore-case, wildcard; got ${keys.join(', ') || 'none'}`);
+    return fail(
+      `anything-but object holds exactly one of prefix, suffix, equals-ignore-case, wildcard; got ${keys.join(', ') || 'none'}`,
+    );
   }
   const kind = keys[0] as string;
   const kindPath = joinKey(path, kind);
   if (!['prefix', 'suffix', 'equals-ignore-case', 'wildcard'].includes(kind)) {
-    return fail(`anything-but does not support "${kind}"; use prefix, suffix, equals-ignore-case or wildcard`, kindPath);
+    return fail(
+      `anything-but does not support "${kind}"; use prefix, suffix, equals-ignore-case or wildcard`,
+      kindPath,
+    );
   }
   const raw = operand[kind];
   const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? (raw as unknown[]) : undefined;
@@ -456,7 +515,9 @@ const compileNumeric = (operand: unknown, path: string, problems: string[]): Tes
   };
   if (!Array.isArray(operand)) return fail(`must be an array such as [">", 0, "<=", 5], got ${describe(operand)}`);
   if (operand.length !== 2 && operand.length !== 4) {
-    return fail(`must hold one comparison [op, number] or two [">"|">=", low, "<"|"<=", high], got ${operand.length} items`);
+    return fail(
+      `must hold one comparison [op, number] or two [">"|">=", low, "<"|"<=", high], got ${operand.length} items`,
+    );
   }
 
   const comparisons: Array<{ op: string; bound: number }> = [];
@@ -488,7 +549,8 @@ const compileNumeric = (operand: unknown, path: string, problems: string[]): Tes
     if (!LOWER_BOUNDS.has(first.op) || !UPPER_BOUNDS.has(second.op)) {
       return fail('a range must be a lower bound (> or >=) followed by an upper bound (< or <=)');
     }
-    if (!(first.bound < second.bound)) return fail(`the lower bound ${first.bound} must be less than the upper bound ${second.bound}`);
+    if (!(first.bound < second.bound))
+      return fail(`the lower bound ${first.bound} must be less than the upper bound ${second.bound}`);
   }
   return (value) =>
     typeof value === 'number' && isComparable(value) && comparisons.every(({ op, bound }) => compare(op, value, bound));
@@ -515,7 +577,8 @@ const isComparable = (value: number): boolean => Number.isFinite(value) && Math.
 const numberProblem = (value: number): string | undefined => {
   if (!Number.isFinite(value)) return 'numbers must be finite';
   if (Math.abs(value) > NUMBER_LIMIT) return `${value} is outside the supported range -5e9 to 5e9`;
-  if (decimalPlaces(value) > MAX_DECIMALS) return `${value} has more than ${MAX_DECIMALS} digits after the decimal point`;
+  if (decimalPlaces(value) > MAX_DECIMALS)
+    return `${value} has more than ${MAX_DECIMALS} digits after the decimal point`;
   return undefined;
 };
 
@@ -613,7 +676,8 @@ const parseCidr = (text: string): { low: number[]; high: number[] } | string => 
   if (!low) return `malformed CIDR "${text}": "${address}" is not an IPv4 or IPv6 address`;
   const mask = Number(bits);
   const width = low.length * 8;
-  if (mask >= width) return `malformed CIDR "${text}": ${low.length === 4 ? 'IPv4' : 'IPv6'} mask bits must be below ${width}`;
+  if (mask >= width)
+    return `malformed CIDR "${text}": ${low.length === 4 ? 'IPv4' : 'IPv6'} mask bits must be below ${width}`;
 
   let hostBits = width - mask;
   const high = [...low];
@@ -727,7 +791,16 @@ const describe = (value: unknown): string => {
   return `${typeof value} ${String(value)}`;
 };
 
-const OPERATOR_NAMES = new Set(['prefix', 'suffix', 'equals-ignore-case', 'wildcard', 'anything-but', 'numeric', 'exists', 'cidr']);
+const OPERATOR_NAMES = new Set([
+  'prefix',
+  'suffix',
+  'equals-ignore-case',
+  'wildcard',
+  'anything-but',
+  'numeric',
+  'exists',
+  'cidr',
+]);
 
 /**
  * The two usual slips get a hint: a bare value where a list is due, and an operator object
@@ -735,7 +808,8 @@ const OPERATOR_NAMES = new Set(['prefix', 'suffix', 'equals-ignore-case', 'wildc
  */
 const misplacedValueMessage = (key: string, value: unknown): string => {
   const base = `must be an object or an array of match values, got ${describe(value)}`;
-  if (OPERATOR_NAMES.has(key)) return `${base}; "${key}" reads as a field name here: put operators inside the leaf array, e.g. [{"${key}": ...}]`;
+  if (OPERATOR_NAMES.has(key))
+    return `${base}; "${key}" reads as a field name here: put operators inside the leaf array, e.g. [{"${key}": ...}]`;
   if (value === undefined || typeof value === 'object' || typeof value === 'function') return base;
   return `${base}; write [${JSON.stringify(value)}]: a leaf is always an array of alternatives`;
 };

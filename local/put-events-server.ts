@@ -58,7 +58,11 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:
 /** A whole-request failure, answered as AWS JSON 1.1 answers errors: `{"__type", "message"}`. */
 class RequestError extends Error {
   constructor(
-    readonly type: 'UnknownOperationException' | 'SerializationException' | 'ValidationException' | 'RequestEntityTooLargeException',
+    readonly type:
+      | 'UnknownOperationException'
+      | 'SerializationException'
+      | 'ValidationException'
+      | 'RequestEntityTooLargeException',
     message: string,
     readonly status = 400,
   ) {
@@ -85,7 +89,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** AWS treats an empty required string as missing ("DetailType is a required argument"). */
-const missingField = (entry: RequestEntry): (typeof REQUIRED)[number] | undefined => REQUIRED.find((field) => !entry[field]);
+const missingField = (entry: RequestEntry): (typeof REQUIRED)[number] | undefined =>
+  REQUIRED.find((field) => !entry[field]);
 
 /** Entry size as the User Guide computes it: UTF-8 bytes of Source, DetailType, Detail, Resources; 14 for Time. */
 const putEventsEntrySize = (entry: RequestEntry): number =>
@@ -107,7 +112,11 @@ const readTime = (raw: Record<string, unknown>, at: string): Date | undefined =>
   const value = raw.Time;
   if (value === undefined || value === null) return undefined;
   const time =
-    typeof value === 'number' ? new Date(value * 1000) : typeof value === 'string' && RFC3339.test(value) ? new Date(value.toUpperCase()) : undefined;
+    typeof value === 'number'
+      ? new Date(value * 1000)
+      : typeof value === 'string' && RFC3339.test(value)
+        ? new Date(value.toUpperCase())
+        : undefined;
   if (!time || Number.isNaN(time.getTime())) {
     throw new RequestError('SerializationException', `${at}.Time must be epoch seconds or an RFC 3339 timestamp`);
   }
@@ -117,7 +126,11 @@ const readTime = (raw: Record<string, unknown>, at: string): Date | undefined =>
 const readEntry = (raw: unknown, at: string): RequestEntry => {
   if (!isRecord(raw)) throw new RequestError('SerializationException', `${at} must be an object`);
   const resources = raw.Resources;
-  if (resources !== undefined && resources !== null && (!Array.isArray(resources) || !resources.every((r) => typeof r === 'string'))) {
+  if (
+    resources !== undefined &&
+    resources !== null &&
+    (!Array.isArray(resources) || !resources.every((r) => typeof r === 'string'))
+  ) {
     throw new RequestError('SerializationException', `${at}.Resources must be a list of strings`);
   }
   const entry: RequestEntry = {};
@@ -144,11 +157,17 @@ const readRequest = (body: string, maxEntriesBytes: number): RequestEntry[] => {
   const raw = parsed.Entries;
   // The messages follow the AWS validation-message form: "1 validation error detected: ...".
   if (raw === undefined || raw === null) {
-    throw new RequestError('ValidationException', "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    throw new RequestError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+    );
   }
   if (!Array.isArray(raw)) throw new RequestError('SerializationException', 'Entries must be a list');
   if (raw.length < 1) {
-    throw new RequestError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    throw new RequestError(
+      'ValidationException',
+      "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   }
   if (raw.length > MAX_ENTRIES) {
     throw new RequestError(
@@ -159,15 +178,24 @@ const readRequest = (body: string, maxEntriesBytes: number): RequestEntry[] => {
   const entries = raw.map((entry, i) => readEntry(entry, `Entries[${i}]`));
   const size = entries.reduce((sum, entry) => sum + putEventsEntrySize(entry), 0);
   if (size > maxEntriesBytes) {
-    throw new RequestError('ValidationException', `Total size of the entries in the request is over the limit (${size} > ${maxEntriesBytes} bytes).`);
+    throw new RequestError(
+      'ValidationException',
+      `Total size of the entries in the request is over the limit (${size} > ${maxEntriesBytes} bytes).`,
+    );
   }
   if (entries.every((entry) => missingField(entry) !== undefined)) {
-    throw new RequestError('ValidationException', 'No entry of the request has all of Source, DetailType and Detail, which EventBridge requires.');
+    throw new RequestError(
+      'ValidationException',
+      'No entry of the request has all of Source, DetailType and Detail, which EventBridge requires.',
+    );
   }
   return entries;
 };
 
-const resolveBus = (name: string | undefined, local: { customBusName: string; account: string; region: string }): BusName | undefined => {
+const resolveBus = (
+  name: string | undefined,
+  local: { customBusName: string; account: string; region: string },
+): BusName | undefined => {
   if (name === undefined || name === 'default') return 'default';
   if (name === local.customBusName) return 'custom';
   const arn = /^arn:[^:]+:events:([^:]*):([^:]*):event-bus\/(.+)$/.exec(name);
@@ -179,10 +207,18 @@ const resolveBus = (name: string | undefined, local: { customBusName: string; ac
 const invalid = (ErrorCode: string, ErrorMessage: string): Verdict => ({ ok: false, ErrorCode, ErrorMessage });
 
 /** Judges one entry as EventBridge does; a failed entry does not fail the others. */
-const judgeEntry = (entry: RequestEntry, local: { customBusName: string; account: string; region: string }): Verdict => {
+const judgeEntry = (
+  entry: RequestEntry,
+  local: { customBusName: string; account: string; region: string },
+): Verdict => {
   const missing = missingField(entry);
-  if (missing) return invalid('InvalidArgument', `Parameter ${missing} is not valid. Reason: ${missing} is a required argument.`);
-  const { Source: source, DetailType: detailType, Detail: detailText } = entry as Required<Pick<RequestEntry, (typeof REQUIRED)[number]>>;
+  if (missing)
+    return invalid('InvalidArgument', `Parameter ${missing} is not valid. Reason: ${missing} is a required argument.`);
+  const {
+    Source: source,
+    DetailType: detailType,
+    Detail: detailText,
+  } = entry as Required<Pick<RequestEntry, (typeof REQUIRED)[number]>>;
   const bus = resolveBus(entry.EventBusName, local);
   // EventBridge itself accepts events for a bus that does not exist and drops them; locally a typo
   // in a bus name is refused, since a silently lost event looks like a hung experiment.
@@ -244,7 +280,8 @@ const sendError = (res: ServerResponse, error: RequestError): void =>
 
 const readBody = (req: IncomingMessage, maxBytes: number): Promise<string> =>
   new Promise((resolve, reject) => {
-    const tooLarge = () => new RequestError('RequestEntityTooLargeException', `Request body is larger than ${maxBytes} bytes`, 413);
+    const tooLarge = () =>
+      new RequestError('RequestEntityTooLargeException', `Request body is larger than ${maxBytes} bytes`, 413);
     if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
       req.resume();
       reject(tooLarge());
@@ -276,9 +313,11 @@ export const startPutEventsServer = async (options: PutEventsServerOptions): Pro
   if (!customBusName || customBusName === 'default') {
     throw new ConfigurationError(`customBusName must name the custom bus, not ${JSON.stringify(customBusName)}`);
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`port must be an integer 0-65535, not ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigurationError(`port must be an integer 0-65535, not ${port}`);
   for (const [name, value] of Object.entries({ maxEntriesBytes, maxBodyBytes })) {
-    if (!Number.isInteger(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive integer, not ${value}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new ConfigurationError(`${name} must be a positive integer, not ${value}`);
   }
   const local = { customBusName, account: options.account ?? bus.account, region: options.region ?? bus.region };
 
@@ -291,7 +330,10 @@ export const startPutEventsServer = async (options: PutEventsServerOptions): Pro
         // One entry at a time, so that delivery order is request order across both buses.
         [event] = bus.putEvents([verdict.entry], verdict.bus) as [BusEvent];
       } catch (error) {
-        logger.error('put-events: the bus refused an accepted entry', { error: String(error), detailType: verdict.entry.detailType });
+        logger.error('put-events: the bus refused an accepted entry', {
+          error: String(error),
+          detailType: verdict.entry.detailType,
+        });
         return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Service Failure' };
       }
       try {
@@ -311,16 +353,26 @@ export const startPutEventsServer = async (options: PutEventsServerOptions): Pro
       if (req.method !== 'POST' || path !== '/') {
         req.resume();
         const status = req.method === 'POST' ? 404 : 405;
-        throw new RequestError('UnknownOperationException', `This endpoint answers POST / with X-Amz-Target: ${TARGET}, not ${req.method} ${path}`, status);
+        throw new RequestError(
+          'UnknownOperationException',
+          `This endpoint answers POST / with X-Amz-Target: ${TARGET}, not ${req.method} ${path}`,
+          status,
+        );
       }
       if (target !== TARGET) {
         req.resume();
-        throw new RequestError('UnknownOperationException', `Operation ${JSON.stringify(target ?? null)} is not supported; this endpoint answers ${TARGET} only`);
+        throw new RequestError(
+          'UnknownOperationException',
+          `Operation ${JSON.stringify(target ?? null)} is not supported; this endpoint answers ${TARGET} only`,
+        );
       }
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (contentType !== CONTENT_TYPE) {
         req.resume();
-        throw new RequestError('SerializationException', `Content-Type must be ${CONTENT_TYPE}, not ${JSON.stringify(contentType)}`);
+        throw new RequestError(
+          'SerializationException',
+          `Content-Type must be ${CONTENT_TYPE}, not ${JSON.stringify(contentType)}`,
+        );
       }
       const entries = readRequest(await readBody(req, maxBodyBytes), maxEntriesBytes);
       send(res, 200, putEvents(entries));
@@ -333,12 +385,19 @@ export const startPutEventsServer = async (options: PutEventsServerOptions): Pro
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error('put-events: request failed', { error: String(error), method: req.method, url: req.url });
-      if (!res.headersSent) send(res, 500, { __type: 'InternalException', message: 'Internal error' }, { 'x-amzn-errortype': 'InternalException' });
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          { __type: 'InternalException', message: 'Internal error' },
+          { 'x-amzn-errortype': 'InternalException' },
+        );
       else res.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(new PutEventsEndpointError(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+    const onError = (error: Error) =>
+      reject(new PutEventsEndpointError(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

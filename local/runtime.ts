@@ -8,7 +8,7 @@ import { ExecutionNotFoundError, WaitTimeoutError } from '../shared/errors';
 import { defaultSettings, type PhaseDependencies, type PhaseSettings } from '../shared/phases/dependencies';
 import { PHASES } from '../shared/phases/definitions';
 import { newExecutionId } from '../shared/domain/execution';
-import type { AlarmSource, BusEvent, Clock, FaultProviders, HealthCheck, MetricsSource, TargetResolver } from '../shared/ports';
+import type { AlarmSource, BusEvent, Clock, FaultProviders, HealthCheck, MetricsSource } from '../shared/ports';
 import { silentLogger, type Logger } from '../shared/lambda/logger';
 import { createPhaseHandler, type PhaseDefinition } from '../shared/lambda/phase-handler';
 import { ExecutionStore } from '../shared/store/execution-store';
@@ -57,7 +57,11 @@ export class EmbeddedRuntime {
     const dynamo = await startEmbeddedDynamo(tableName, options.dynamoPort ?? 0);
     const store = new ExecutionStore(dynamo.client, tableName, clock);
     const rules = loadFunctionRules(options.serverlessYml ?? serverlessYmlPath());
-    const bus = new LocalBus({ rules, account: settings.account, ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}) });
+    const bus = new LocalBus({
+      rules,
+      account: settings.account,
+      ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
+    });
     const timer = new LocalTimer((entry) => bus.putEvents([entry], 'custom'), clock);
     const deps: PhaseDependencies = {
       store,
@@ -101,7 +105,10 @@ export class EmbeddedRuntime {
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
       account: this.bus.account,
-      time: this.deps.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      time: this.deps.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
       region: this.bus.region,
       resources: [`arn:aws:events:${this.bus.region}:${this.bus.account}:rule/${ruleName}`],
       detail: {},

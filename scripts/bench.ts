@@ -99,7 +99,9 @@ const main = async () => {
     const rawCount = 1000;
     const rawStart = performance.now();
     for (let i = 0; i < rawCount; i++) {
-      await doc.send(new PutCommand({ TableName: 'faultline-bench', Item: { pk: `RAW#${i}`, sk: 'RAW', payload: 'x'.repeat(200) } }));
+      await doc.send(
+        new PutCommand({ TableName: 'faultline-bench', Item: { pk: `RAW#${i}`, sk: 'RAW', payload: 'x'.repeat(200) } }),
+      );
     }
     const rawRate = rawCount / ((performance.now() - rawStart) / 1000);
 
@@ -112,9 +114,19 @@ const main = async () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       const alarm: BusEvent = {
-        version: '0', id: randomUUID(), 'detail-type': CloudWatchAlarmStateChange.detailType, source: 'aws.cloudwatch',
-        account: runtime.bus.account, time: new Date().toISOString(), region: runtime.bus.region, resources: [],
-        detail: { alarmName: 'bench-alarm', state: { value: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() }, previousState: { value: 'OK', reason: 'bench', timestamp: new Date().toISOString() } },
+        version: '0',
+        id: randomUUID(),
+        'detail-type': CloudWatchAlarmStateChange.detailType,
+        source: 'aws.cloudwatch',
+        account: runtime.bus.account,
+        time: new Date().toISOString(),
+        region: runtime.bus.region,
+        resources: [],
+        detail: {
+          alarmName: 'bench-alarm',
+          state: { value: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() },
+          previousState: { value: 'OK', reason: 'bench', timestamp: new Date().toISOString() },
+        },
       };
       const t0 = performance.now();
       runtime.deliverAwsEvent(alarm);
@@ -124,14 +136,19 @@ const main = async () => {
     }
 
     const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(44)} ${value}\n`);
-    process.stdout.write(`faultline bench (embedded runtime: in-process bus, dynalite, in-memory faults; node ${process.version})\n`);
+    process.stdout.write(
+      `faultline bench (embedded runtime: in-process bus, dynalite, in-memory faults; node ${process.version})\n`,
+    );
     line('experiments', `${experiments} (concurrency ${concurrency}): ${JSON.stringify(verdicts)}`);
     line('experiments per second', (experiments / seconds).toFixed(2));
     line('events per experiment', (flowEvents / experiments).toFixed(1));
     line('store writes per experiment', (flowWrites / experiments).toFixed(1));
     line('store write rate during experiments (writes/s)', (flowWrites / seconds).toFixed(0));
     line('raw store write rate (PutItem/s, sequential)', rawRate.toFixed(0));
-    line(`alarm event -> all faults reverted (${trips} trips)`, `median ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
+    line(
+      `alarm event -> all faults reverted (${trips} trips)`,
+      `median ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
+    );
   } finally {
     await runtime.stop();
   }
@@ -164,9 +181,19 @@ const fleetAlarmTrips = async (trips: number) => {
         await new Promise((r) => setTimeout(r, 5));
       }
       const alarm: BusEvent = {
-        version: '0', id: randomUUID(), 'detail-type': CloudWatchAlarmStateChange.detailType, source: 'aws.cloudwatch',
-        account: local.runtime.bus.account, time: new Date().toISOString(), region: local.runtime.bus.region, resources: [],
-        detail: { alarmName: 'faultline-local-p95-latency', state: { value: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() }, previousState: { value: 'OK', reason: 'bench', timestamp: new Date().toISOString() } },
+        version: '0',
+        id: randomUUID(),
+        'detail-type': CloudWatchAlarmStateChange.detailType,
+        source: 'aws.cloudwatch',
+        account: local.runtime.bus.account,
+        time: new Date().toISOString(),
+        region: local.runtime.bus.region,
+        resources: [],
+        detail: {
+          alarmName: 'faultline-local-p95-latency',
+          state: { value: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() },
+          previousState: { value: 'OK', reason: 'bench', timestamp: new Date().toISOString() },
+        },
       };
       const t0 = performance.now();
       local.runtime.deliverAwsEvent(alarm);

@@ -16,7 +16,8 @@ export const main = async (): Promise<number> => {
     const { template } = packageStack();
     const result = await checkIam(template, drive.calls, world);
     if (result.findings.length > 0) {
-      for (const f of result.findings) process.stderr.write(`${f.kind} ${f.fn} ${f.action} ${f.resource}: ${f.detail}\n`);
+      for (const f of result.findings)
+        process.stderr.write(`${f.kind} ${f.fn} ${f.action} ${f.resource}: ${f.detail}\n`);
       return 1;
     }
     const file = join(process.cwd(), 'docs', 'iam.md');

@@ -32,11 +32,17 @@ const main = () => {
   const { dir } = packageStack();
   const rows = readdirSync(dir)
     .filter((f) => f.endsWith('.zip'))
-    .map((f) => ({ name: f.replace(/\.zip$/, ''), zipped: statSync(join(dir, f)).size, unzipped: unzippedSize(readFileSync(join(dir, f))) }))
+    .map((f) => ({
+      name: f.replace(/\.zip$/, ''),
+      zipped: statSync(join(dir, f)).size,
+      unzipped: unzippedSize(readFileSync(join(dir, f))),
+    }))
     .sort((a, b) => b.zipped - a.zipped);
   process.stdout.write(`${'function'.padEnd(24)} ${'zipped'.padStart(10)} ${'unzipped'.padStart(10)}\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.name.padEnd(24)} ${kb(r.zipped).padStart(10)} ${kb(r.unzipped).padStart(10)}${r.zipped > BUDGET_BYTES ? '  over the 100 KB budget' : ''}\n`);
+    process.stdout.write(
+      `${r.name.padEnd(24)} ${kb(r.zipped).padStart(10)} ${kb(r.unzipped).padStart(10)}${r.zipped > BUDGET_BYTES ? '  over the 100 KB budget' : ''}\n`,
+    );
   }
   disposePackagedStack();
   const over = rows.filter((r) => r.zipped > BUDGET_BYTES);

@@ -28,9 +28,25 @@ import {
   StartExperimentCommand,
   StopExperimentCommand,
 } from '@aws-sdk/client-fis';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, FailoverDBClusterCommand, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
-import { CancelCommandCommand, ListCommandInvocationsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  FailoverDBClusterCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  SchedulerClient,
+  type CreateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
+import {
+  CancelCommandCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { CodePipelineStageExecutionStateChange, ExperimentCompleted, GameDayDue } from '../events';
 import { randomUUID } from 'node:crypto';
@@ -65,11 +81,11 @@ export const WORLD = {
 
 /** The repository: the nearest directory up from here with a serverless.yml (this file may run bundled). */
 const root = (() => {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'serverless.yml'))) return dir;
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'serverless.yml'))) return dir;
   throw new Error(`serverless.yml not found above ${__dirname}`);
 })();
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 /** Each function's handler module, loaded on first use (literal paths, so that a bundler finds them). */
 const HANDLERS: Record<string, () => { handler: Handler }> = {
   prepare: () => require('../functions/prepare/handler'),
@@ -102,7 +118,14 @@ const functionEnvironment = (dynamoEndpoint: string): Record<string, string> => 
   TARGET_TAG_KEY: WORLD.targetTag.key,
   TARGET_TAG_VALUE: WORLD.targetTag.value,
   METRIC_QUERIES: JSON.stringify({
-    default: { requests: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: { LoadBalancer: 'app/web/1' }, stat: 'Sum' } },
+    default: {
+      requests: {
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'RequestCount',
+        dimensions: { LoadBalancer: 'app/web/1' },
+        stat: 'Sum',
+      },
+    },
   }),
   GATE_MAX_WAIT: 'PT1H',
   AWS_REGION: WORLD.region,
@@ -145,13 +168,16 @@ export const FLEET = {
 
 /** The FIS stub, typed by hand (see install). */
 interface FisStub {
-  on(command: unknown): { callsFake(fake: (input: any) => unknown): unknown }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  on(command: unknown): { callsFake(fake: (input: any) => unknown): unknown };
   restore(): void;
 }
 
 type Mocks = {
-  ec2: AwsStub<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  all: AwsStub<any, any, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  ec2: AwsStub<any, any, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  all: AwsStub<any, any, any>[];
 };
 
 /** Per-scenario behaviour of the fake account. */
@@ -293,7 +319,9 @@ class FakeAccount {
       this.clusterStatus.set(input.DBClusterIdentifier, ['failing-over']);
       return {};
     });
-    rds.on(RebootDBInstanceCommand).callsFake((input) => ({ DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: 'rebooting' } }));
+    rds.on(RebootDBInstanceCommand).callsFake((input) => ({
+      DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: 'rebooting' },
+    }));
 
     // client-fis is of an older SDK line whose types aws-sdk-client-mock does not accept as they are.
     const fis = mockClient(FisClient as never) as unknown as FisStub;
@@ -306,11 +334,24 @@ class FakeAccount {
       if (!t) throw awsError('ResourceNotFoundException');
       return { experimentTemplate: t };
     });
-    fis.on(ListExperimentTemplatesCommand).callsFake(() => ({ experimentTemplates: FLEET.fisTemplates.map((t) => templateOf(t.id)) }));
+    fis
+      .on(ListExperimentTemplatesCommand)
+      .callsFake(() => ({ experimentTemplates: FLEET.fisTemplates.map((t) => templateOf(t.id)) }));
     fis.on(StartExperimentCommand).callsFake((input) => {
       const id = `EXP${randomUUID().replace(/-/g, '').slice(0, 14)}`;
-      this.experiments.set(id, { status: 'running', tags: { ...(input.tags ?? {}) }, templateId: input.experimentTemplateId });
-      return { experiment: { id, experimentTemplateId: input.experimentTemplateId, state: { status: 'initiating' }, tags: input.tags } };
+      this.experiments.set(id, {
+        status: 'running',
+        tags: { ...(input.tags ?? {}) },
+        templateId: input.experimentTemplateId,
+      });
+      return {
+        experiment: {
+          id,
+          experimentTemplateId: input.experimentTemplateId,
+          state: { status: 'initiating' },
+          tags: input.tags,
+        },
+      };
     });
     fis.on(GetExperimentCommand).callsFake((input) => {
       const e = this.experiments.get(input.id);
@@ -323,16 +364,23 @@ class FakeAccount {
       return { experiment: { id: input.id, state: { status: 'stopping' } } };
     });
     fis.on(ListExperimentsCommand).callsFake(() => ({
-      experiments: [...this.experiments.entries()].map(([id, e]) => ({ id, tags: e.tags, state: { status: e.status } })),
+      experiments: [...this.experiments.entries()].map(([id, e]) => ({
+        id,
+        tags: e.tags,
+        state: { status: e.status },
+      })),
     }));
 
     const scheduler = mockClient(SchedulerClient);
     scheduler.on(CreateScheduleCommand).callsFake((input: CreateScheduleCommandInput) => {
       this.schedules.push(input);
-      return { ScheduleArn: `arn:aws:scheduler:${WORLD.region}:${WORLD.account}:schedule/${input.GroupName}/${input.Name}` };
+      return {
+        ScheduleArn: `arn:aws:scheduler:${WORLD.region}:${WORLD.account}:schedule/${input.GroupName}/${input.Name}`,
+      };
     });
     scheduler.on(DeleteScheduleCommand).callsFake((input) => {
-      if (this.deleted.has(input.Name) || !this.schedules.some((s) => s.Name === input.Name)) throw awsError('ResourceNotFoundException');
+      if (this.deleted.has(input.Name) || !this.schedules.some((s) => s.Name === input.Name))
+        throw awsError('ResourceNotFoundException');
       this.deleted.add(input.Name);
       return {};
     });
@@ -347,7 +395,9 @@ class FakeAccount {
     cloudWatch.on(DescribeAlarmsCommand).callsFake((input) => ({
       MetricAlarms: (input.AlarmNames ?? []).map((AlarmName: string) => ({ AlarmName, StateValue: 'OK' })),
     }));
-    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'requests', Values: [1000], StatusCode: 'Complete' }] });
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'requests', Values: [1000], StatusCode: 'Complete' }] });
 
     const autoScaling = mockClient(AutoScalingClient);
     autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input) => ({
@@ -355,7 +405,9 @@ class FakeAccount {
         AutoScalingGroupName,
         DesiredCapacity: 1,
         Instances: [{ InstanceId: FLEET.instances[0].id, LifecycleState: 'InService', HealthStatus: 'Healthy' }],
-        TargetGroupARNs: [`arn:aws:elasticloadbalancing:${WORLD.region}:${WORLD.account}:targetgroup/web/0123456789abcdef`],
+        TargetGroupARNs: [
+          `arn:aws:elasticloadbalancing:${WORLD.region}:${WORLD.account}:targetgroup/web/0123456789abcdef`,
+        ],
       })),
     }));
     const elbv2 = mockClient(ElasticLoadBalancingV2Client);
@@ -367,12 +419,31 @@ class FakeAccount {
     codePipeline.on(PutJobSuccessResultCommand).resolves({});
     codePipeline.on(PutJobFailureResultCommand).resolves({});
     codePipeline.on(ListPipelineExecutionsCommand).resolves({
-      pipelineExecutionSummaries: [{ pipelineExecutionId: '11111111-2222-4333-8444-555555555555', status: 'Succeeded', executionType: 'STANDARD' }],
+      pipelineExecutionSummaries: [
+        { pipelineExecutionId: '11111111-2222-4333-8444-555555555555', status: 'Succeeded', executionType: 'STANDARD' },
+      ],
     });
     codePipeline.on(RollbackStageCommand).resolves({ pipelineExecutionId: '66666666-2222-4333-8444-555555555555' });
-    codePipeline.on(StopPipelineExecutionCommand).resolves({ pipelineExecutionId: '11111111-2222-4333-8444-000000000000' });
+    codePipeline
+      .on(StopPipelineExecutionCommand)
+      .resolves({ pipelineExecutionId: '11111111-2222-4333-8444-000000000000' });
 
-    return { ec2, all: [ec2, ssm, rds, fis as unknown as AwsStub<any, any, any>, scheduler, events, cloudWatch, autoScaling, elbv2, codePipeline] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return {
+      ec2,
+      all: [
+        ec2,
+        ssm,
+        rds,
+        // biome-ignore lint/suspicious/noExplicitAny: the FIS stub is typed for its own client
+        fis as unknown as AwsStub<any, any, any>,
+        scheduler,
+        events,
+        cloudWatch,
+        autoScaling,
+        elbv2,
+        codePipeline,
+      ],
+    };
   }
 }
 
@@ -424,7 +495,12 @@ interface BusEvent {
 
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export const busEvent = (source: string, detailType: string, detail: Record<string, unknown>, resources: string[] = []): BusEvent => ({
+export const busEvent = (
+  source: string,
+  detailType: string,
+  detail: Record<string, unknown>,
+  resources: string[] = [],
+): BusEvent => ({
   version: '0',
   id: randomUUID(),
   'detail-type': detailType,
@@ -447,17 +523,33 @@ export interface DriveResult {
 }
 
 const alarmEvent = (alarmName: string) =>
-  busEvent('aws.cloudwatch', 'CloudWatch Alarm State Change', {
-    alarmName,
-    state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
-    previousState: { value: 'OK', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
-  }, [`arn:aws:cloudwatch:${WORLD.region}:${WORLD.account}:alarm:${alarmName}`]);
+  busEvent(
+    'aws.cloudwatch',
+    'CloudWatch Alarm State Change',
+    {
+      alarmName,
+      state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+      previousState: { value: 'OK', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+    },
+    [`arn:aws:cloudwatch:${WORLD.region}:${WORLD.account}:alarm:${alarmName}`],
+  );
 
-const baseTemplate = (id: string, targets: TemplateInput['targets'], actions: TemplateInput['actions'], extra: Partial<TemplateInput> = {}): TemplateInput => ({
+const baseTemplate = (
+  id: string,
+  targets: TemplateInput['targets'],
+  actions: TemplateInput['actions'],
+  extra: Partial<TemplateInput> = {},
+): TemplateInput => ({
   id,
   version: 1,
   description: 'IAM coverage',
-  hypothesis: { statement: 'the service holds', successCriteria: [{ type: 'availability', minPercent: 99 }, { type: 'recoveryTime', maxSeconds: 600 }] },
+  hypothesis: {
+    statement: 'the service holds',
+    successCriteria: [
+      { type: 'availability', minPercent: 99 },
+      { type: 'recoveryTime', maxSeconds: 600 },
+    ],
+  },
   targets,
   actions,
   stopConditions: [{ alarm: FLEET.alarms[0] }],
@@ -467,24 +559,38 @@ const baseTemplate = (id: string, targets: TemplateInput['targets'], actions: Te
   ...extra,
 });
 
-const instanceTarget = (ids: string[]) => ({ provider: 'aws', resourceType: 'aws:ec2:instance', resourceIds: ids, selectionMode: 'ALL' }) as const;
+const instanceTarget = (ids: string[]) =>
+  ({ provider: 'aws', resourceType: 'aws:ec2:instance', resourceIds: ids, selectionMode: 'ALL' }) as const;
 
 /** The templates of the scenarios. */
 export const TEMPLATES = {
   instances: baseTemplate(
     'iam-instances',
-    { a: instanceTarget([FLEET.instances[0].id]), b: instanceTarget([FLEET.instances[1].id]), c: instanceTarget([FLEET.instances[2].id]) },
+    {
+      a: instanceTarget([FLEET.instances[0].id]),
+      b: instanceTarget([FLEET.instances[1].id]),
+      c: instanceTarget([FLEET.instances[2].id]),
+    },
     {
       stop: { fault: 'instance-termination', target: 'a', parameters: { action: 'stop' }, duration: 'PT5M' },
       terminate: { fault: 'instance-termination', target: 'b', parameters: { action: 'terminate' }, duration: 'PT5M' },
       reboot: { fault: 'instance-termination', target: 'c', parameters: { action: 'reboot' }, duration: 'PT5M' },
     },
   ),
-  host: baseTemplate('iam-host', { h: instanceTarget([FLEET.instances[3].id]) }, { cpu: { fault: 'cpu-stress', target: 'h', parameters: { loadPercent: 80 }, duration: 'PT5M' } }),
+  host: baseTemplate(
+    'iam-host',
+    { h: instanceTarget([FLEET.instances[3].id]) },
+    { cpu: { fault: 'cpu-stress', target: 'h', parameters: { loadPercent: 80 }, duration: 'PT5M' } },
+  ),
   databases: baseTemplate(
     'iam-databases',
     {
-      cluster: { provider: 'aws', resourceType: 'aws:rds:cluster', resourceIds: [FLEET.clusters[0].id], selectionMode: 'ALL' },
+      cluster: {
+        provider: 'aws',
+        resourceType: 'aws:rds:cluster',
+        resourceIds: [FLEET.clusters[0].id],
+        selectionMode: 'ALL',
+      },
       db: { provider: 'aws', resourceType: 'aws:rds:db', resourceIds: [FLEET.dbInstances[1].id], selectionMode: 'ALL' },
     },
     {
@@ -494,26 +600,59 @@ export const TEMPLATES = {
   ),
   writerReboot: baseTemplate(
     'iam-writer-reboot',
-    { cluster: { provider: 'aws', resourceType: 'aws:rds:cluster', resourceTags: { ...TAGGED }, selectionMode: 'ALL' } },
+    {
+      cluster: { provider: 'aws', resourceType: 'aws:rds:cluster', resourceTags: { ...TAGGED }, selectionMode: 'ALL' },
+    },
     { reboot: { fault: 'database-failure', target: 'cluster', parameters: { mode: 'reboot' }, duration: 'PT5M' } },
   ),
   fis: baseTemplate(
     'iam-fis',
-    { t: { provider: 'aws', resourceType: 'aws:fis:experiment-template', resourceTags: { ...TAGGED }, selectionMode: 'ALL' }, web: instanceTarget([FLEET.instances[1].id]) },
     {
-      run: { fault: 'fis-experiment', target: 't', parameters: { experimentTemplateId: FLEET.fisTemplates[0].id }, duration: 'PT5M' },
+      t: {
+        provider: 'aws',
+        resourceType: 'aws:fis:experiment-template',
+        resourceTags: { ...TAGGED },
+        selectionMode: 'ALL',
+      },
+      web: instanceTarget([FLEET.instances[1].id]),
+    },
+    {
+      run: {
+        fault: 'fis-experiment',
+        target: 't',
+        parameters: { experimentTemplateId: FLEET.fisTemplates[0].id },
+        duration: 'PT5M',
+      },
     },
   ),
   fisById: baseTemplate(
     'iam-fis-by-id',
-    { t: { provider: 'aws', resourceType: 'aws:fis:experiment-template', resourceIds: [FLEET.fisTemplates[0].id], selectionMode: 'ALL' } },
-    { run: { fault: 'fis-experiment', target: 't', parameters: { experimentTemplateId: FLEET.fisTemplates[0].id }, duration: 'PT5M' } },
+    {
+      t: {
+        provider: 'aws',
+        resourceType: 'aws:fis:experiment-template',
+        resourceIds: [FLEET.fisTemplates[0].id],
+        selectionMode: 'ALL',
+      },
+    },
+    {
+      run: {
+        fault: 'fis-experiment',
+        target: 't',
+        parameters: { experimentTemplateId: FLEET.fisTemplates[0].id },
+        duration: 'PT5M',
+      },
+    },
   ),
   pipeline: baseTemplate(
     'iam-pipeline',
     { a: instanceTarget([FLEET.instances[1].id]) },
     { reboot: { fault: 'instance-termination', target: 'a', parameters: { action: 'reboot' }, duration: 'PT5M' } },
-    { delivery: { pipelines: [{ pipeline: FLEET.pipeline.name, stage: FLEET.pipeline.stage, onFailure: 'rollback-stage' }] } },
+    {
+      delivery: {
+        pipelines: [{ pipeline: FLEET.pipeline.name, stage: FLEET.pipeline.stage, onFailure: 'rollback-stage' }],
+      },
+    },
   ),
   pipelineStop: baseTemplate(
     'iam-pipeline-stop',
@@ -569,11 +708,17 @@ export const driveFunctions = async (): Promise<DriveResult> => {
     };
     const collect = () => {
       for (const entry of account.published.splice(0)) {
-        queue.push(busEvent(entry.Source!, entry.DetailType!, JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>));
+        queue.push(
+          busEvent(entry.Source!, entry.DetailType!, JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>),
+        );
       }
     };
     const deliver = async (event: BusEvent) => {
-      (flows[scenario] ??= []).push(event['detail-type'] === 'ExperimentRejected' ? `ExperimentRejected: ${JSON.stringify(event.detail.reasons)}` : event['detail-type']);
+      (flows[scenario] ??= []).push(
+        event['detail-type'] === 'ExperimentRejected'
+          ? `ExperimentRejected: ${JSON.stringify(event.detail.reasons)}`
+          : event['detail-type'],
+      );
       const bus = event.source === 'faultline' ? 'custom' : 'default';
       for (const rule of rules) {
         if (rule.bus === bus && matchesPattern(rule.pattern, event)) await invoke(rule.functionName, event);
@@ -594,7 +739,13 @@ export const driveFunctions = async (): Promise<DriveResult> => {
         const due = pending[0]!;
         account.deleted.add(due.Name!);
         clock.advanceTo(at(due) + 1000);
-        queue.push(busEvent(due.Target!.EventBridgeParameters!.Source!, due.Target!.EventBridgeParameters!.DetailType!, JSON.parse(due.Target!.Input!)));
+        queue.push(
+          busEvent(
+            due.Target!.EventBridgeParameters!.Source!,
+            due.Target!.EventBridgeParameters!.DetailType!,
+            JSON.parse(due.Target!.Input!),
+          ),
+        );
       }
       throw new Error(`scenario ${scenario} did not settle`);
     };
@@ -649,7 +800,10 @@ export const driveFunctions = async (): Promise<DriveResult> => {
     // Restore the plain SSM behaviour for the next scenarios.
     mocks.all[1]!.on(SendCommandCommand).callsFake((input) => {
       const id = `cmd-${randomUUID()}`;
-      account.commands.set(id, { instanceIds: input.InstanceIds ?? [], action: input.Parameters?.Action?.[0] ?? 'inject' });
+      account.commands.set(id, {
+        instanceIds: input.InstanceIds ?? [],
+        action: input.Parameters?.Action?.[0] ?? 'inject',
+      });
       return { Command: { CommandId: id } };
     });
     account.describeInstances = FakeAccount.prototype.describeInstances.bind(account);
@@ -670,7 +824,8 @@ export const driveFunctions = async (): Promise<DriveResult> => {
     });
 
     // Delivery: a bound stage succeeds → experiments; a failed verdict → rollback or stop.
-    for (const template of [TEMPLATES.pipeline, TEMPLATES.pipelineStop]) await storeTemplate(seed, parseTemplate(template));
+    for (const template of [TEMPLATES.pipeline, TEMPLATES.pipelineStop])
+      await storeTemplate(seed, parseTemplate(template));
     await run('pipeline-trigger', {}, async () => {
       queue.push(
         busEvent(CodePipelineStageExecutionStateChange.source, CodePipelineStageExecutionStateChange.detailType, {
@@ -737,12 +892,17 @@ export const driveFunctions = async (): Promise<DriveResult> => {
           id,
           accountId: WORLD.account,
           data: {
-            actionConfiguration: { configuration: { FunctionName: `${name}-pipelineGate`, UserParameters: parameters } },
+            actionConfiguration: {
+              configuration: { FunctionName: `${name}-pipelineGate`, UserParameters: parameters },
+            },
             ...(continuationToken ? { continuationToken } : {}),
           },
         },
       });
-      const parameters = JSON.stringify({ templates: [TEMPLATES.pipeline.id], pipelineExecutionId: '11111111-2222-4333-8444-cccccccccccc' });
+      const parameters = JSON.stringify({
+        templates: [TEMPLATES.pipeline.id],
+        pipelineExecutionId: '11111111-2222-4333-8444-cccccccccccc',
+      });
       const jobId = randomUUID();
       await invoke('pipelineGate', job(jobId, parameters));
       await pump();
@@ -772,17 +932,25 @@ export const driveFunctions = async (): Promise<DriveResult> => {
           break;
         }
         if (queue.length === 0) {
-          const pending = account.schedules.filter((s) => !account.deleted.has(s.Name!) && s.Name!.startsWith('observe-'));
+          const pending = account.schedules.filter(
+            (s) => !account.deleted.has(s.Name!) && s.Name!.startsWith('observe-'),
+          );
           for (const p of pending) {
             account.deleted.add(p.Name!);
             clock.advanceTo(Date.parse(`${/^at\((.*)\)$/.exec(p.ScheduleExpression!)![1]}Z`) + 1000);
-            queue.push(busEvent('faultline', p.Target!.EventBridgeParameters!.DetailType!, JSON.parse(p.Target!.Input!)));
+            queue.push(
+              busEvent('faultline', p.Target!.EventBridgeParameters!.DetailType!, JSON.parse(p.Target!.Input!)),
+            );
           }
         }
       }
       account.schedules.length = 0;
       clock.advanceTo(Date.now() + 20 * 60_000);
-      await deliver(busEvent('aws.events', 'Scheduled Event', {}, [`arn:aws:events:${WORLD.region}:${WORLD.account}:rule/sweeper-schedule`]));
+      await deliver(
+        busEvent('aws.events', 'Scheduled Event', {}, [
+          `arn:aws:events:${WORLD.region}:${WORLD.account}:rule/sweeper-schedule`,
+        ]),
+      );
       collect();
     });
 
@@ -793,12 +961,22 @@ export const driveFunctions = async (): Promise<DriveResult> => {
     account.reset();
     const { awsPhaseDependencies } = await import('../shared/lambda/aws-root');
     const deps = awsPhaseDependencies();
-    account.experiments.set('EXP0unrecorded01', { status: 'running', tags: { ...TAGGED, 'faultline:execution-id': 'e-1', 'faultline:action': 'run' }, templateId: FLEET.fisTemplates[0].id });
+    account.experiments.set('EXP0unrecorded01', {
+      status: 'running',
+      tags: { ...TAGGED, 'faultline:execution-id': 'e-1', 'faultline:action': 'run' },
+      templateId: FLEET.fisTemplates[0].id,
+    });
     const unrecorded: FaultRecord = {
       executionId: 'e-1',
       action: 'run',
       faultType: 'fis-experiment',
-      target: { name: 't', provider: 'aws', resourceType: 'aws:fis:experiment-template', id: FLEET.fisTemplates[0].id, key: `aws:fis:experiment-template:${FLEET.fisTemplates[0].id}` },
+      target: {
+        name: 't',
+        provider: 'aws',
+        resourceType: 'aws:fis:experiment-template',
+        id: FLEET.fisTemplates[0].id,
+        key: `aws:fis:experiment-template:${FLEET.fisTemplates[0].id}`,
+      },
       parameters: { experimentTemplateId: FLEET.fisTemplates[0].id },
       state: 'ARMED',
     } as unknown as FaultRecord;

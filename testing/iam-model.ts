@@ -58,17 +58,22 @@ export const DOCUMENT_COMMANDS: Record<string, string> = {
 const tagContext = (tags: Record<string, string> | undefined, prefix = 'aws:ResourceTag/'): Record<string, string> =>
   Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`${prefix}${k}`, v]));
 
-const arrayOf = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+const arrayOf = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
 /** The IAM requests of one recorded call. Throws on a call it has no mapping for: the check must not pass by omission. */
 export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<IamRequest[]> => {
   const { account, region, partition } = world;
-  const arn = (service: string, resource: string, acct = account) => `arn:${partition}:${service}:${region}:${acct}:${resource}`;
+  const arn = (service: string, resource: string, acct = account) =>
+    `arn:${partition}:${service}:${region}:${acct}:${resource}`;
   const tagged = (resource: string, pattern: string, action = `${call.service}:${call.command}`): IamRequest => ({
     action,
     resource,
     context: tagContext(world.tags[resource]),
-    pattern: world.tags[resource]?.[world.targetTag.key] === world.targetTag.value ? `${pattern} tagged ${world.targetTag.key}=${world.targetTag.value}` : pattern,
+    pattern:
+      world.tags[resource]?.[world.targetTag.key] === world.targetTag.value
+        ? `${pattern} tagged ${world.targetTag.key}=${world.targetTag.value}`
+        : pattern,
   });
   const input = call.input;
   const action = `${call.service}:${call.command}`;
@@ -82,7 +87,14 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
       const document = String(input.DocumentName);
       const documentArn = document.startsWith('arn:') ? document : arn('ssm', `document/${document}`);
       return [
-        { action, resource: documentArn, context: {}, pattern: document.startsWith(`faultline-${world.stage}-`) ? arn('ssm', `document/faultline-${world.stage}-<fault type>`) : documentArn },
+        {
+          action,
+          resource: documentArn,
+          context: {},
+          pattern: document.startsWith(`faultline-${world.stage}-`)
+            ? arn('ssm', `document/faultline-${world.stage}-<fault type>`)
+            : documentArn,
+        },
         ...arrayOf(input.InstanceIds).map((id) => tagged(arn('ec2', `instance/${id}`), arn('ec2', 'instance/<id>'))),
       ];
     }
@@ -92,16 +104,33 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
       return [tagged(arn('rds', `db:${String(input.DBInstanceIdentifier)}`), arn('rds', 'db:<id>'))];
     case 'rds:DescribeDBClusters':
       return input.DBClusterIdentifier
-        ? [{ action, resource: arn('rds', `cluster:${String(input.DBClusterIdentifier)}`), context: {}, pattern: arn('rds', 'cluster:<id>') }]
+        ? [
+            {
+              action,
+              resource: arn('rds', `cluster:${String(input.DBClusterIdentifier)}`),
+              context: {},
+              pattern: arn('rds', 'cluster:<id>'),
+            },
+          ]
         : [{ action, resource: '*', context: {}, pattern: '*' }];
     case 'rds:DescribeDBInstances':
       return input.DBInstanceIdentifier
-        ? [{ action, resource: arn('rds', `db:${String(input.DBInstanceIdentifier)}`), context: {}, pattern: arn('rds', 'db:<id>') }]
+        ? [
+            {
+              action,
+              resource: arn('rds', `db:${String(input.DBInstanceIdentifier)}`),
+              context: {},
+              pattern: arn('rds', 'db:<id>'),
+            },
+          ]
         : [{ action, resource: '*', context: {}, pattern: '*' }];
     case 'fis:StartExperiment': {
       const tags = (input.tags ?? {}) as Record<string, string>;
       return [
-        tagged(arn('fis', `experiment-template/${String(input.experimentTemplateId)}`), arn('fis', 'experiment-template/<id>')),
+        tagged(
+          arn('fis', `experiment-template/${String(input.experimentTemplateId)}`),
+          arn('fis', 'experiment-template/<id>'),
+        ),
         {
           action,
           resource: arn('fis', 'experiment/EXPnew'),
@@ -113,16 +142,33 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
     case 'fis:GetExperiment':
     case 'fis:StopExperiment':
       // faultline's experiments carry the target tag from their start (shared/aws/faults/fis-experiment.ts).
-      return [{ ...tagged(arn('fis', `experiment/${String(input.id)}`), arn('fis', 'experiment/<id>')), context: tagContext({ [world.targetTag.key]: world.targetTag.value }), pattern: `${arn('fis', 'experiment/<id>')} tagged ${world.targetTag.key}=${world.targetTag.value}` }];
+      return [
+        {
+          ...tagged(arn('fis', `experiment/${String(input.id)}`), arn('fis', 'experiment/<id>')),
+          context: tagContext({ [world.targetTag.key]: world.targetTag.value }),
+          pattern: `${arn('fis', 'experiment/<id>')} tagged ${world.targetTag.key}=${world.targetTag.value}`,
+        },
+      ];
     case 'fis:GetExperimentTemplate':
       return [tagged(arn('fis', `experiment-template/${String(input.id)}`), arn('fis', 'experiment-template/<id>'))];
     case 'scheduler:CreateSchedule':
     case 'scheduler:DeleteSchedule': {
       const requests: IamRequest[] = [
-        { action, resource: arn('scheduler', `schedule/${String(input.GroupName)}/${String(input.Name)}`), context: {}, pattern: arn('scheduler', `schedule/${String(input.GroupName)}/<name>`) },
+        {
+          action,
+          resource: arn('scheduler', `schedule/${String(input.GroupName)}/${String(input.Name)}`),
+          context: {},
+          pattern: arn('scheduler', `schedule/${String(input.GroupName)}/<name>`),
+        },
       ];
       const role = (input.Target as { RoleArn?: string } | undefined)?.RoleArn;
-      if (role) requests.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' }, pattern: `${role} to scheduler.amazonaws.com` });
+      if (role)
+        requests.push({
+          action: 'iam:PassRole',
+          resource: role,
+          context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+          pattern: `${role} to scheduler.amazonaws.com`,
+        });
       return requests;
     }
     case 'events:PutEvents': {
@@ -130,21 +176,50 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
       return entries.map((e) => {
         const bus = e.EventBusName ?? 'default';
         const resource = bus.startsWith('arn:') ? bus : arn('events', `event-bus/${bus}`);
-        return { action, resource, context: { 'events:source': e.Source ?? '', 'events:detail-type': e.DetailType ?? '' }, pattern: resource.replace(account, '<account>') };
+        return {
+          action,
+          resource,
+          context: { 'events:source': e.Source ?? '', 'events:detail-type': e.DetailType ?? '' },
+          pattern: resource.replace(account, '<account>'),
+        };
       });
     }
     case 'cloudwatch:DescribeAlarms':
-      return arrayOf(input.AlarmNames).map((name) => ({ action, resource: arn('cloudwatch', `alarm:${name}`), context: {}, pattern: arn('cloudwatch', 'alarm:<stop condition>') }));
+      return arrayOf(input.AlarmNames).map((name) => ({
+        action,
+        resource: arn('cloudwatch', `alarm:${name}`),
+        context: {},
+        pattern: arn('cloudwatch', 'alarm:<stop condition>'),
+      }));
     case 'codepipeline:RollbackStage':
-      return [{ action, resource: arn('codepipeline', `${String(input.pipelineName)}/${String(input.stageName)}`), context: {}, pattern: arn('codepipeline', '<pipeline>/<stage>') }];
+      return [
+        {
+          action,
+          resource: arn('codepipeline', `${String(input.pipelineName)}/${String(input.stageName)}`),
+          context: {},
+          pattern: arn('codepipeline', '<pipeline>/<stage>'),
+        },
+      ];
     case 'codepipeline:StopPipelineExecution':
     case 'codepipeline:ListPipelineExecutions':
-      return [{ action, resource: arn('codepipeline', String(input.pipelineName)), context: {}, pattern: arn('codepipeline', '<pipeline>') }];
+      return [
+        {
+          action,
+          resource: arn('codepipeline', String(input.pipelineName)),
+          context: {},
+          pattern: arn('codepipeline', '<pipeline>'),
+        },
+      ];
   }
   if (call.service === 'dynamodb') {
     if (call.command === 'TransactWriteItems') {
       const items = (input.TransactItems ?? []) as Record<string, { TableName?: string }>[];
-      const verbs: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+      const verbs: Record<string, string> = {
+        Put: 'PutItem',
+        Update: 'UpdateItem',
+        Delete: 'DeleteItem',
+        ConditionCheck: 'ConditionCheckItem',
+      };
       return items.flatMap((item) =>
         Object.entries(item).map(([kind, body]) => ({
           action: `dynamodb:${verbs[kind] ?? kind}`,
@@ -209,7 +284,8 @@ export const resolveIntrinsics = (template: CloudFormationTemplate, world: World
   const getAtt = (id: string, attribute: string): string => {
     const { type, p } = props(id);
     const key = `${type}.${attribute}`;
-    const arn = (service: string, resource: string, region = world.region) => `arn:${world.partition}:${service}:${region}:${world.account}:${resource}`;
+    const arn = (service: string, resource: string, region = world.region) =>
+      `arn:${world.partition}:${service}:${region}:${world.account}:${resource}`;
     switch (key) {
       case 'AWS::DynamoDB::Table.Arn':
         return arn('dynamodb', `table/${p.TableName}`);
@@ -269,8 +345,11 @@ export const functionRoles = (template: CloudFormationTemplate, world: World): F
       const fn = String(p.FunctionName).slice(`${stackName}-`.length);
       const roleRef = p.Role as { 'Fn::GetAtt'?: [string, string] };
       const role = roleRef['Fn::GetAtt']?.[0];
-      if (!role || template.Resources[role]?.Type !== 'AWS::IAM::Role') throw new Error(`function ${fn}: its role is not a role of the stack`);
-      const policies = ((template.Resources[role]!.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((policy) => ({
+      if (!role || template.Resources[role]?.Type !== 'AWS::IAM::Role')
+        throw new Error(`function ${fn}: its role is not a role of the stack`);
+      const policies = (
+        (template.Resources[role]!.Properties?.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]
+      ).map((policy) => ({
         name: policy.PolicyName,
         policy: resolve(policy.PolicyDocument),
       }));
@@ -307,13 +386,22 @@ export interface CheckResult {
  * `identityOnly`: judge the role's policies alone, as if the resource were in the role's account (a
  * foreign document is refused anyway without its owner's consent; the role must not even ask).
  */
-const simulate = async (role: FunctionRole, world: World, request: Pick<IamRequest, 'action' | 'resource' | 'context'>, identityOnly = false): Promise<string> => {
+const simulate = async (
+  role: FunctionRole,
+  world: World,
+  request: Pick<IamRequest, 'action' | 'resource' | 'context'>,
+  identityOnly = false,
+): Promise<string> => {
   const result = await runSimulation(
     {
       request: {
         principal: `arn:${world.partition}:iam::${world.account}:role/${role.role}`,
         action: request.action,
-        resource: { resource: request.resource, accountId: identityOnly || request.resource === '*' ? world.account : request.resource.split(':')[4] || world.account },
+        resource: {
+          resource: request.resource,
+          accountId:
+            identityOnly || request.resource === '*' ? world.account : request.resource.split(':')[4] || world.account,
+        },
         contextVariables: { 'aws:PrincipalAccount': world.account, ...request.context },
       },
       identityPolicies: role.policies,
@@ -322,14 +410,16 @@ const simulate = async (role: FunctionRole, world: World, request: Pick<IamReque
     },
     {},
   );
-  if (result.resultType === 'error') return `error: ${result.errors.message} ${JSON.stringify(result.errors.identityPolicyErrors ?? {})}`;
+  if (result.resultType === 'error')
+    return `error: ${result.errors.message} ${JSON.stringify(result.errors.identityPolicyErrors ?? {})}`;
   return result.overallResult;
 };
 
 /** Resources the negatives try: the same kinds the code acts on, without the tag, or foreign. */
 const negativeRequests = (world: World): { request: Omit<IamRequest, 'pattern'>; why: string }[] => {
   const { account, region, partition, stage, targetTag } = world;
-  const arn = (service: string, resource: string, acct = account) => `arn:${partition}:${service}:${region}:${acct}:${resource}`;
+  const arn = (service: string, resource: string, acct = account) =>
+    `arn:${partition}:${service}:${region}:${acct}:${resource}`;
   const tagged = { [`aws:ResourceTag/${targetTag.key}`]: targetTag.value };
   const otherValue = { [`aws:ResourceTag/${targetTag.key}`]: 'false' };
   const out: { request: Omit<IamRequest, 'pattern'>; why: string }[] = [];
@@ -337,34 +427,90 @@ const negativeRequests = (world: World): { request: Omit<IamRequest, 'pattern'>;
     [{}, 'without the target tag'],
     [otherValue, `with ${targetTag.key}=false`],
   ] as const) {
-    for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances', 'ssm:SendCommand']) {
-      out.push({ request: { action, resource: arn('ec2', 'instance/i-0untagged000000001'), context: tags }, why: `instance ${label}` });
+    for (const action of [
+      'ec2:TerminateInstances',
+      'ec2:StopInstances',
+      'ec2:RebootInstances',
+      'ec2:StartInstances',
+      'ssm:SendCommand',
+    ]) {
+      out.push({
+        request: { action, resource: arn('ec2', 'instance/i-0untagged000000001'), context: tags },
+        why: `instance ${label}`,
+      });
     }
-    out.push({ request: { action: 'rds:FailoverDBCluster', resource: arn('rds', 'cluster:untagged'), context: tags }, why: `cluster ${label}` });
-    out.push({ request: { action: 'rds:RebootDBInstance', resource: arn('rds', 'db:untagged'), context: tags }, why: `DB instance ${label}` });
-    out.push({ request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment-template/EXTuntagged'), context: tags }, why: `experiment template ${label}` });
-    out.push({ request: { action: 'fis:StopExperiment', resource: arn('fis', 'experiment/EXPuntagged'), context: tags }, why: `experiment ${label}` });
+    out.push({
+      request: { action: 'rds:FailoverDBCluster', resource: arn('rds', 'cluster:untagged'), context: tags },
+      why: `cluster ${label}`,
+    });
+    out.push({
+      request: { action: 'rds:RebootDBInstance', resource: arn('rds', 'db:untagged'), context: tags },
+      why: `DB instance ${label}`,
+    });
+    out.push({
+      request: {
+        action: 'fis:StartExperiment',
+        resource: arn('fis', 'experiment-template/EXTuntagged'),
+        context: tags,
+      },
+      why: `experiment template ${label}`,
+    });
+    out.push({
+      request: { action: 'fis:StopExperiment', resource: arn('fis', 'experiment/EXPuntagged'), context: tags },
+      why: `experiment ${label}`,
+    });
   }
   out.push({
-    request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment/EXPnew'), context: { 'aws:TagKeys': [] } },
+    request: {
+      action: 'fis:StartExperiment',
+      resource: arn('fis', 'experiment/EXPnew'),
+      context: { 'aws:TagKeys': [] },
+    },
     why: 'an experiment created without the target tag',
   });
   for (const [document, why] of [
     [`arn:${partition}:ssm:${region}::document/AWS-RunShellScript`, 'the AWS-owned AWS-RunShellScript document'],
-    [arn('ssm', `document/faultline-${stage}-cpu-stress`, '999999999999'), "another account's document of the same name"],
+    [
+      arn('ssm', `document/faultline-${stage}-cpu-stress`, '999999999999'),
+      "another account's document of the same name",
+    ],
     [arn('ssm', 'document/AWS-RunShellScript'), 'a document of this account outside the stack prefix'],
   ] as const) {
     out.push({ request: { action: 'ssm:SendCommand', resource: document, context: {} }, why });
   }
   // The fault actions on a tagged resource: only functions that inject or revert may.
-  for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances', 'ssm:SendCommand']) {
-    out.push({ request: { action, resource: arn('ec2', 'instance/i-0tagged0000000001'), context: tagged }, why: 'tagged instance:NOFAULT' });
+  for (const action of [
+    'ec2:TerminateInstances',
+    'ec2:StopInstances',
+    'ec2:RebootInstances',
+    'ec2:StartInstances',
+    'ssm:SendCommand',
+  ]) {
+    out.push({
+      request: { action, resource: arn('ec2', 'instance/i-0tagged0000000001'), context: tagged },
+      why: 'tagged instance:NOFAULT',
+    });
   }
-  out.push({ request: { action: 'ssm:SendCommand', resource: arn('ssm', `document/faultline-${stage}-cpu-stress`), context: {} }, why: 'stack document:NOFAULT' });
-  out.push({ request: { action: 'rds:FailoverDBCluster', resource: arn('rds', 'cluster:tagged'), context: tagged }, why: 'tagged cluster:NOFAULT' });
-  out.push({ request: { action: 'rds:RebootDBInstance', resource: arn('rds', 'db:tagged'), context: tagged }, why: 'tagged DB instance:NOFAULT' });
-  out.push({ request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment-template/EXTtagged'), context: tagged }, why: 'tagged experiment template:NOFAULT' });
-  out.push({ request: { action: 'fis:StopExperiment', resource: arn('fis', 'experiment/EXPtagged'), context: tagged }, why: 'tagged experiment:NOFAULT' });
+  out.push({
+    request: { action: 'ssm:SendCommand', resource: arn('ssm', `document/faultline-${stage}-cpu-stress`), context: {} },
+    why: 'stack document:NOFAULT',
+  });
+  out.push({
+    request: { action: 'rds:FailoverDBCluster', resource: arn('rds', 'cluster:tagged'), context: tagged },
+    why: 'tagged cluster:NOFAULT',
+  });
+  out.push({
+    request: { action: 'rds:RebootDBInstance', resource: arn('rds', 'db:tagged'), context: tagged },
+    why: 'tagged DB instance:NOFAULT',
+  });
+  out.push({
+    request: { action: 'fis:StartExperiment', resource: arn('fis', 'experiment-template/EXTtagged'), context: tagged },
+    why: 'tagged experiment template:NOFAULT',
+  });
+  out.push({
+    request: { action: 'fis:StopExperiment', resource: arn('fis', 'experiment/EXPtagged'), context: tagged },
+    why: 'tagged experiment:NOFAULT',
+  });
   return out;
 };
 
@@ -373,7 +519,11 @@ const negativeRequests = (world: World): { request: Omit<IamRequest, 'pattern'>;
  * Findings: a call refused, a call with no IAM mapping, a function without a role, a fault action
  * allowed where it must not be.
  */
-export const checkIam = async (template: CloudFormationTemplate, calls: readonly RecordedCall[], world: World): Promise<CheckResult> => {
+export const checkIam = async (
+  template: CloudFormationTemplate,
+  calls: readonly RecordedCall[],
+  world: World,
+): Promise<CheckResult> => {
   const roles = new Map(functionRoles(template, world).map((r) => [r.fn, r]));
   const findings: Finding[] = [];
   const rows = new Map<string, TableRow>();
@@ -383,14 +533,26 @@ export const checkIam = async (template: CloudFormationTemplate, calls: readonly
   for (const call of calls) {
     const role = roles.get(call.fn);
     if (!role) {
-      findings.push({ kind: 'no-role', fn: call.fn, action: `${call.service}:${call.command}`, resource: '', detail: 'no function of that name in the template' });
+      findings.push({
+        kind: 'no-role',
+        fn: call.fn,
+        action: `${call.service}:${call.command}`,
+        resource: '',
+        detail: 'no function of that name in the template',
+      });
       continue;
     }
     let requests: IamRequest[];
     try {
       requests = await iamRequestsOf(call, world);
     } catch (error) {
-      findings.push({ kind: 'unmapped', fn: call.fn, action: `${call.service}:${call.command}`, resource: '', detail: (error as Error).message });
+      findings.push({
+        kind: 'unmapped',
+        fn: call.fn,
+        action: `${call.service}:${call.command}`,
+        resource: '',
+        detail: (error as Error).message,
+      });
       continue;
     }
     for (const request of requests) {
@@ -401,10 +563,20 @@ export const checkIam = async (template: CloudFormationTemplate, calls: readonly
       simulated += 1;
       const result = await simulate(role, world, request);
       if (result !== 'Allowed') {
-        findings.push({ kind: 'refused', fn: call.fn, action: request.action, resource: request.resource, detail: `${result} (context ${JSON.stringify(request.context)})` });
+        findings.push({
+          kind: 'refused',
+          fn: call.fn,
+          action: request.action,
+          resource: request.resource,
+          detail: `${result} (context ${JSON.stringify(request.context)})`,
+        });
         continue;
       }
-      rows.set(JSON.stringify([call.fn, request.action, request.pattern]), { fn: call.fn, action: request.action, resource: request.pattern });
+      rows.set(JSON.stringify([call.fn, request.action, request.pattern]), {
+        fn: call.fn,
+        action: request.action,
+        resource: request.pattern,
+      });
     }
   }
   for (const role of roles.values()) {
@@ -419,23 +591,34 @@ export const checkIam = async (template: CloudFormationTemplate, calls: readonly
           fn: role.fn,
           action: request.action,
           resource: request.resource,
-          detail: onlyNonFault ? `allowed on a ${why.replace(':NOFAULT', '')}, but ${role.fn} neither injects nor reverts` : `allowed on ${why}`,
+          detail: onlyNonFault
+            ? `allowed on a ${why.replace(':NOFAULT', '')}, but ${role.fn} neither injects nor reverts`
+            : `allowed on ${why}`,
         });
       }
     }
   }
   const order = (r: TableRow) => `${r.fn}|${r.action}|${r.resource}`;
-  return { findings, rows: [...rows.values()].sort((a, b) => order(a).localeCompare(order(b))), faultFunctions: [...faultFunctions].sort(), simulated };
+  return {
+    findings,
+    rows: [...rows.values()].sort((a, b) => order(a).localeCompare(order(b))),
+    faultFunctions: [...faultFunctions].sort(),
+    simulated,
+  };
 };
 
 /** The world of the recorded calls: tags of every resource the drive's fake account holds. */
-export const worldOf = (base: Omit<World, 'tags'>, fleet: {
-  instances: readonly { id: string; tags: Record<string, string> }[];
-  clusters: readonly { id: string; tags: Record<string, string> }[];
-  dbInstances: readonly { id: string; tags: Record<string, string> }[];
-  fisTemplates: readonly { id: string; tags: Record<string, string> }[];
-}): World => {
-  const arn = (service: string, resource: string) => `arn:${base.partition}:${service}:${base.region}:${base.account}:${resource}`;
+export const worldOf = (
+  base: Omit<World, 'tags'>,
+  fleet: {
+    instances: readonly { id: string; tags: Record<string, string> }[];
+    clusters: readonly { id: string; tags: Record<string, string> }[];
+    dbInstances: readonly { id: string; tags: Record<string, string> }[];
+    fisTemplates: readonly { id: string; tags: Record<string, string> }[];
+  },
+): World => {
+  const arn = (service: string, resource: string) =>
+    `arn:${base.partition}:${service}:${base.region}:${base.account}:${resource}`;
   return {
     ...base,
     tags: Object.fromEntries([
@@ -448,13 +631,23 @@ export const worldOf = (base: Omit<World, 'tags'>, fleet: {
 };
 
 /** The docs table: function × IAM action × resource. */
-export const renderIamTable = (rows: readonly TableRow[], world: Pick<World, 'account' | 'region' | 'stage'>): string => {
-  const generic = (text: string) => text.split(world.account).join('<account>').split(world.region).join('<region>').split(`faultline-${world.stage}`).join('faultline-<stage>');
+export const renderIamTable = (
+  rows: readonly TableRow[],
+  world: Pick<World, 'account' | 'region' | 'stage'>,
+): string => {
+  const generic = (text: string) =>
+    text
+      .split(world.account)
+      .join('<account>')
+      .split(world.region)
+      .join('<region>')
+      .split(`faultline-${world.stage}`)
+      .join('faultline-<stage>');
   const lines = [
     '# IAM: what each function calls',
     '',
     'Generated by `npm run docs:iam` from the calls the functions make in `test/integration/iam-simulation.test.ts`; that test',
-    'simulates each one against the function\'s role in the packaged template and fails when this file is out of date.',
+    "simulates each one against the function's role in the packaged template and fails when this file is out of date.",
     'Resources are shown as their ARN patterns; `*` marks actions that IAM authorizes on no particular resource.',
     '',
     '| Function | IAM action | Resource |',

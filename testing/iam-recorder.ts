@@ -42,15 +42,19 @@ export class CallRecorder {
     for (const key of Object.keys(CLIENT_SERVICES) as (keyof AwsClients)[]) {
       const service = CLIENT_SERVICES[key];
       const client = clients[key] as unknown as {
-        send: (command: { constructor: { name: string }; input: Record<string, unknown> }, ...rest: unknown[]) => Promise<unknown>;
+        send: (
+          command: { constructor: { name: string }; input: Record<string, unknown> },
+          ...rest: unknown[]
+        ) => Promise<unknown>;
         middlewareStack: { add: (mw: unknown, options: Record<string, unknown>) => void };
       };
       if (key === 'dynamoDb') {
         client.middlewareStack.add(
-          (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
-            this.record(service, commandName(context.commandName ?? 'Unknown'), args.input);
-            return next(args);
-          },
+          (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+            async (args: { input: Record<string, unknown> }) => {
+              this.record(service, commandName(context.commandName ?? 'Unknown'), args.input);
+              return next(args);
+            },
           { step: 'initialize', priority: 'high', name: 'faultlineIamRecorder' },
         );
         continue;

@@ -22,7 +22,10 @@ export class InMemoryStore implements Store {
   private readonly faults = new Map<string, FaultRecord>();
   private readonly leases = new Map<string, Lease>();
   private readonly watches = new Map<string, Set<string>>();
-  private readonly claims = new Map<string, { state: 'IN_PROGRESS' | 'PROCESSED'; lockedUntil?: string; ttl: number; published?: boolean; outputs?: string }>();
+  private readonly claims = new Map<
+    string,
+    { state: 'IN_PROGRESS' | 'PROCESSED'; lockedUntil?: string; ttl: number; published?: boolean; outputs?: string }
+  >();
   private readonly records = new Map<string, Record<string, unknown>>();
   private haltSwitch: { reason: string; by: string; at: string } | undefined;
   private seq = 0;
@@ -33,7 +36,9 @@ export class InMemoryStore implements Store {
     const key = `${template.id}#${template.version}`;
     const stored = this.templates.get(key);
     if (stored && JSON.stringify(stored) !== JSON.stringify(template)) {
-      throw new FaultlineError(`template ${template.id} version ${template.version} is already stored with other content: raise its version`);
+      throw new FaultlineError(
+        `template ${template.id} version ${template.version} is already stored with other content: raise its version`,
+      );
     }
     if (!stored) this.templates.set(key, copy(template));
   }
@@ -47,7 +52,11 @@ export class InMemoryStore implements Store {
   async createExecution(execution: Execution): Promise<boolean> {
     if (this.executions.has(execution.executionId)) return false;
     this.executions.set(execution.executionId, copy(execution));
-    this.history.push({ executionId: execution.executionId, experimentId: execution.experimentId, requestedAt: execution.requestedAt });
+    this.history.push({
+      executionId: execution.executionId,
+      experimentId: execution.experimentId,
+      requestedAt: execution.requestedAt,
+    });
     return true;
   }
 
@@ -70,7 +79,10 @@ export class InMemoryStore implements Store {
   }
 
   async executionsInStatus(status: Status): Promise<Execution[]> {
-    return [...this.executions.values()].filter((e) => e.status === status).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt)).map(copy);
+    return [...this.executions.values()]
+      .filter((e) => e.status === status)
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
+      .map(copy);
   }
 
   async executionsOfExperiment(experimentId: string, limit = 20): Promise<string[]> {
@@ -93,7 +105,8 @@ export class InMemoryStore implements Store {
       .map(({ seq: _seq, ...entry }) => copy(entry));
   }
 
-  private faultKey = (f: Pick<FaultRecord, 'executionId' | 'action' | 'target'>) => `${f.executionId}#${f.action}#${f.target.key}`;
+  private faultKey = (f: Pick<FaultRecord, 'executionId' | 'action' | 'target'>) =>
+    `${f.executionId}#${f.action}#${f.target.key}`;
 
   async recordFault(fault: FaultRecord): Promise<boolean> {
     const key = this.faultKey(fault);
@@ -142,7 +155,13 @@ export class InMemoryStore implements Store {
   async pinLease(targetKey: string, executionId: string, reason: string): Promise<boolean> {
     const lease = this.leases.get(targetKey);
     if (lease && lease.executionId !== executionId) return false;
-    this.leases.set(targetKey, { targetKey, executionId, pinned: true, reason: reason.slice(0, 1024), at: this.clock.now().toISOString() });
+    this.leases.set(targetKey, {
+      targetKey,
+      executionId,
+      pinned: true,
+      reason: reason.slice(0, 1024),
+      at: this.clock.now().toISOString(),
+    });
     return true;
   }
 
@@ -197,7 +216,8 @@ export class InMemoryStore implements Store {
       });
       return { kind: 'claimed' };
     }
-    if (claim.state === 'PROCESSED' && claim.published === false) return { kind: 'unpublished', outputs: JSON.parse(claim.outputs ?? '[]') as BusEntry[] };
+    if (claim.state === 'PROCESSED' && claim.published === false)
+      return { kind: 'unpublished', outputs: JSON.parse(claim.outputs ?? '[]') as BusEntry[] };
     if (claim.state === 'IN_PROGRESS') return { kind: 'in-progress' };
     return { kind: 'duplicate' };
   }
@@ -205,7 +225,12 @@ export class InMemoryStore implements Store {
   async completeEvent(consumer: string, eventId: string, outputs: readonly BusEntry[]): Promise<void> {
     const claim = this.claims.get(`${consumer}#${eventId}`);
     const ttl = claim?.ttl ?? Math.ceil(this.clock.now().getTime() / 1000);
-    this.claims.set(`${consumer}#${eventId}`, { state: 'PROCESSED', ttl, published: false, outputs: JSON.stringify(outputs) });
+    this.claims.set(`${consumer}#${eventId}`, {
+      state: 'PROCESSED',
+      ttl,
+      published: false,
+      outputs: JSON.stringify(outputs),
+    });
   }
 
   async markPublished(consumer: string, eventId: string): Promise<void> {
@@ -214,7 +239,8 @@ export class InMemoryStore implements Store {
   }
 
   async releaseEvent(consumer: string, eventId: string): Promise<void> {
-    if (this.claims.get(`${consumer}#${eventId}`)?.state === 'IN_PROGRESS') this.claims.delete(`${consumer}#${eventId}`);
+    if (this.claims.get(`${consumer}#${eventId}`)?.state === 'IN_PROGRESS')
+      this.claims.delete(`${consumer}#${eventId}`);
   }
 
   async halt(reason: string, by: string): Promise<void> {
@@ -239,7 +265,12 @@ export class InMemoryStore implements Store {
     return copy(this.records.get(`${kind}#${id}`)) as T | undefined;
   }
 
-  async updateRecord(kind: string, id: string, set: Record<string, unknown>, condition?: { field: string; expected: readonly unknown[] }): Promise<boolean> {
+  async updateRecord(
+    kind: string,
+    id: string,
+    set: Record<string, unknown>,
+    condition?: { field: string; expected: readonly unknown[] },
+  ): Promise<boolean> {
     const current = this.records.get(`${kind}#${id}`);
     if (!current) return false;
     if (condition && !condition.expected.includes(current[condition.field])) return false;

@@ -2,7 +2,16 @@ import type { FaultRecord, Metrics, ResolvedTarget } from '../shared/domain/exec
 import { ALL_FAULT_TYPES, type FaultType } from '../shared/domain/faults';
 import type { TargetSpec } from '../shared/domain/template';
 import { UnknownFaultTypeError } from '../shared/errors';
-import type { AlarmSource, FaultProvider, FaultProviders, HealthCheck, InjectOutcome, InjectRequest, MetricsSource, TargetResolver } from '../shared/ports';
+import type {
+  AlarmSource,
+  FaultProvider,
+  FaultProviders,
+  HealthCheck,
+  InjectOutcome,
+  InjectRequest,
+  MetricsSource,
+  TargetResolver,
+} from '../shared/ports';
 
 /**
  * In-memory adapters for tests and benchmarks of the flow itself (not shipped in any function): faults are bookkeeping, targets
@@ -31,7 +40,8 @@ export class InMemoryFaults implements FaultProviders, FaultProvider {
 
   async inject(request: InjectRequest): Promise<InjectOutcome> {
     this.injections.push(request);
-    if (this.failInject.has(request.faultType)) throw new Error(`${request.faultType} did not take effect on ${request.target.id}`);
+    if (this.failInject.has(request.faultType))
+      throw new Error(`${request.faultType} did not take effect on ${request.target.id}`);
     // The hook runs first, so that what it sets off (an abort) happens before the fault lands.
     await this.duringInject?.(request);
     this.active.set(`${request.executionId}/${request.action}/${request.target.key}`, request);
@@ -39,7 +49,8 @@ export class InMemoryFaults implements FaultProviders, FaultProvider {
   }
 
   async revert(fault: FaultRecord): Promise<void> {
-    if (this.failRevert.has(fault.faultType)) throw new Error(`${fault.faultType} could not be undone on ${fault.target.id}`);
+    if (this.failRevert.has(fault.faultType))
+      throw new Error(`${fault.faultType} could not be undone on ${fault.target.id}`);
     this.reverts.push(fault);
     this.active.delete(`${fault.executionId}/${fault.action}/${fault.target.key}`);
   }
@@ -48,12 +59,20 @@ export class InMemoryFaults implements FaultProviders, FaultProvider {
 export class StaticTargets implements TargetResolver {
   constructor(private readonly ids: readonly string[] = ['replica-1', 'replica-2', 'replica-3']) {}
   async candidates(name: string, spec: TargetSpec): Promise<ResolvedTarget[]> {
-    return this.ids.map((id) => ({ name, provider: spec.provider, resourceType: spec.resourceType, id, key: `${spec.resourceType}:${id}` }));
+    return this.ids.map((id) => ({
+      name,
+      provider: spec.provider,
+      resourceType: spec.resourceType,
+      id,
+      key: `${spec.resourceType}:${id}`,
+    }));
   }
 }
 
 export class StaticMetrics implements MetricsSource {
-  constructor(public figures: Metrics = { availabilityPercent: 100, latencyMs: { p50: 20, p95: 50, p99: 80 }, requests: 100 }) {}
+  constructor(
+    public figures: Metrics = { availabilityPercent: 100, latencyMs: { p50: 20, p95: 50, p99: 80 }, requests: 100 },
+  ) {}
   async measure(): Promise<Metrics> {
     return structuredClone(this.figures);
   }

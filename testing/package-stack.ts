@@ -5,12 +5,14 @@ import { basename, dirname, join } from 'node:path';
 
 /** The repository: the nearest directory up from here with a serverless.yml (this file may run bundled). */
 const root = (() => {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'serverless.yml'))) return dir;
-  throw new Error('serverless.yml not found above ' + __dirname);
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'serverless.yml'))) return dir;
+  throw new Error(`serverless.yml not found above ${__dirname}`);
 })();
 
 export interface CloudFormationTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: unknown }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  Resources: Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: unknown }>;
   Outputs?: Record<string, unknown>;
   Conditions?: Record<string, unknown>;
   Parameters?: Record<string, { Type?: string }>;
@@ -39,7 +41,12 @@ export const disposePackagedStack = (): void => {
  * `<function>-<pid of the serverless process>-<ms>-<8 hex>`, and the directories the caller made
  * for the run (`own`).
  */
-export const packagingLeftovers = (before: readonly string[], after: readonly string[], pid: number, own: readonly string[] = []): string[] => {
+export const packagingLeftovers = (
+  before: readonly string[],
+  after: readonly string[],
+  pid: number,
+  own: readonly string[] = [],
+): string[] => {
   const existed = new Set(before);
   const staging = new RegExp(`^[A-Za-z0-9_.]+-${pid}-\\d+-[0-9a-f]{8}$`);
   return after.filter((name) => !existed.has(name) && (staging.test(name) || own.includes(name))).sort();
@@ -64,30 +71,45 @@ export const packageStack = (): PackagedStack => {
   const work = join('.esbuild', basename(dir));
   let run: ReturnType<typeof spawnSync>;
   try {
-    run = spawnSync(process.execPath, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', dir], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        FAULTLINE_ESBUILD_WORK_FOLDER: work,
-        TMPDIR: scratch,
-        TMP: scratch,
-        TEMP: scratch,
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-        FAULTLINE_CONSUMER_ACCOUNTS: '111122223333',
+    run = spawnSync(
+      process.execPath,
+      [
+        join(root, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--stage',
+        'ci',
+        '--region',
+        'eu-west-1',
+        '--package',
+        dir,
+      ],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          FAULTLINE_ESBUILD_WORK_FOLDER: work,
+          TMPDIR: scratch,
+          TMP: scratch,
+          TEMP: scratch,
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+          FAULTLINE_CONSUMER_ACCOUNTS: '111122223333',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+        timeout: 240_000,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     rmSync(join(root, work), { recursive: true, force: true });
   }
   if (run.error || run.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`serverless package failed (${run.error?.message ?? `exit ${run.status}`}):\n${String(run.stdout)}\n${String(run.stderr)}`);
+    throw new Error(
+      `serverless package failed (${run.error?.message ?? `exit ${run.status}`}):\n${String(run.stdout)}\n${String(run.stderr)}`,
+    );
   }
   const file = join(dir, 'cloudformation-template-update-stack.json');
   if (!existsSync(file)) throw new Error(`serverless package wrote no template in ${dir}`);

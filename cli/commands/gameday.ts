@@ -14,7 +14,11 @@ import { EXIT, progressOfEveryExecution, summaryTable, UsageError, waitForSteady
  * anything starts, then the suite runs as its schedule would run it (GameDayDue, allowed hours and
  * blackout windows, one run at a time, GameDayCompleted at the end).
  */
-export const gameDayCommand = async (path: string, options: { json: boolean; local: boolean }, out: Output): Promise<number> => {
+export const gameDayCommand = async (
+  path: string,
+  options: { json: boolean; local: boolean },
+  out: Output,
+): Promise<number> => {
   if (!existsSync(path)) throw new UsageError(`no suite at ${path}`);
   let suite;
   try {
@@ -23,12 +27,17 @@ export const gameDayCommand = async (path: string, options: { json: boolean; loc
     if (error instanceof InvalidSuiteError) throw new UsageError(`invalid suite ${path}: ${error.message}`);
     throw error;
   }
-  if (!options.local) throw new UsageError('game days of a deployed stack run on the schedules declared with it (README "Wired into delivery"); use --local to run one here');
+  if (!options.local)
+    throw new UsageError(
+      'game days of a deployed stack run on the schedules declared with it (README "Wired into delivery"); use --local to run one here',
+    );
   out.progress(`game day "${suite.name}": starting the local environment (demo fleet, monitor, embedded runtime)`);
   const backend = await localBackend();
   const local = backend.local!;
   const documents: ResultDocument[] = [];
-  const unsubscribe = local.runtime.bus.subscribe(progressOfEveryExecution(out, (experimentId) => out.progress(`\n== ${experimentId}`)));
+  const unsubscribe = local.runtime.bus.subscribe(
+    progressOfEveryExecution(out, (experimentId) => out.progress(`\n== ${experimentId}`)),
+  );
   let summary;
   try {
     if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
@@ -38,12 +47,24 @@ export const gameDayCommand = async (path: string, options: { json: boolean; loc
     for (const e of summary.executions) {
       const execution = await backend.store.getExecution(e.executionId);
       if (!execution) continue;
-      const document = resultDocument(execution, await backend.store.listFaults(e.executionId), await backend.store.readJournal(e.executionId));
+      const document = resultDocument(
+        execution,
+        await backend.store.listFaults(e.executionId),
+        await backend.store.readJournal(e.executionId),
+      );
       documents.push(document);
-      writeFileSync(join(reports, `${execution.experimentId}-${execution.executionId}.json`), `${JSON.stringify(document, null, 2)}\n`);
+      writeFileSync(
+        join(reports, `${execution.experimentId}-${execution.executionId}.json`),
+        `${JSON.stringify(document, null, 2)}\n`,
+      );
     }
-    writeFileSync(join(reports, `gameday-${suite.name}-${summary.runId}.json`), `${JSON.stringify({ ...summary, results: documents }, null, 2)}\n`);
-    out.progress(`\njournals written to reports/ (one file per experiment, and gameday-${suite.name}-${summary.runId}.json)`);
+    writeFileSync(
+      join(reports, `gameday-${suite.name}-${summary.runId}.json`),
+      `${JSON.stringify({ ...summary, results: documents }, null, 2)}\n`,
+    );
+    out.progress(
+      `\njournals written to reports/ (one file per experiment, and gameday-${suite.name}-${summary.runId}.json)`,
+    );
   } finally {
     unsubscribe();
     await backend.close();
@@ -53,13 +74,17 @@ export const gameDayCommand = async (path: string, options: { json: boolean; loc
     return EXIT.refused;
   }
   if (options.json) out.result(JSON.stringify({ ...summary, results: documents }, null, 2));
-  else out.progress(`\n${summaryTable(documents)}\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`);
+  else
+    out.progress(
+      `\n${summaryTable(documents)}\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`,
+    );
   // The game day worked whatever its verdicts; a fault that may still be active is another matter.
   const stuck = documents.filter((d) => d.status === 'ROLLBACK_FAILED');
   if (stuck.length) {
-    out.error(`ROLLBACK_FAILED: ${stuck.map((d) => `${d.experimentId} (${d.executionId})`).join(', ')}: a fault may still be active`);
+    out.error(
+      `ROLLBACK_FAILED: ${stuck.map((d) => `${d.experimentId} (${d.executionId})`).join(', ')}: a fault may still be active`,
+    );
     return EXIT.rollbackFailed;
   }
   return EXIT.ok;
 };
-

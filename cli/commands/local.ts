@@ -3,7 +3,8 @@ import type { Output } from '../display';
 import { EXIT, UsageError } from './common';
 
 export const localCommand = async (port: number, out: Output): Promise<number> => {
-  if (!Number.isInteger(port) || port < 1 || port > 65_534) throw new UsageError(`--port must be a port number, not ${port}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_534)
+    throw new UsageError(`--port must be a port number, not ${port}`);
   const backend = await localBackend({ port });
   const local = backend.local!;
   out.progress(
@@ -11,8 +12,14 @@ export const localCommand = async (port: number, out: Output): Promise<number> =
       'faultline local: the embedded runtime is serving',
       `  EventBridge PutEvents   ${local.endpoint!.url}   (bus faultline-local, or the default bus)`,
       `  DynamoDB (dynalite)     ${local.runtime.dynamo.endpoint}   (table ${local.runtime.tableName})`,
-      `  demo fleet              ${local.fleet.loadBalancerUrl}   (${local.fleet.replicas().length} replicas and a dependency: ${local.fleet.spawnedPids().map((p) => `pid ${p}`).join(', ')})`,
-      `  alarms                  ${local.monitor.alarmDefinitions().map((a) => a.name).join(', ')}`,
+      `  demo fleet              ${local.fleet.loadBalancerUrl}   (${local.fleet.replicas().length} replicas and a dependency: ${local.fleet
+        .spawnedPids()
+        .map((p) => `pid ${p}`)
+        .join(', ')})`,
+      `  alarms                  ${local.monitor
+        .alarmDefinitions()
+        .map((a) => a.name)
+        .join(', ')}`,
       '',
       'try:',
       `  AWS_ENDPOINT_URL_EVENTBRIDGE=${local.endpoint!.url} AWS_ENDPOINT_URL_DYNAMODB=${local.runtime.dynamo.endpoint} \\`,
@@ -23,7 +30,9 @@ export const localCommand = async (port: number, out: Output): Promise<number> =
   );
   local.runtime.bus.subscribe((event) => {
     const executionId = (event.detail as { executionId?: string })?.executionId;
-    out.progress(`${new Date().toISOString()}  ${event.source.padEnd(14)} ${event['detail-type']}${executionId ? `  ${executionId}` : ''}`);
+    out.progress(
+      `${new Date().toISOString()}  ${event.source.padEnd(14)} ${event['detail-type']}${executionId ? `  ${executionId}` : ''}`,
+    );
   });
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
@@ -34,4 +43,3 @@ export const localCommand = async (port: number, out: Output): Promise<number> =
   await backend.close();
   return EXIT.ok;
 };
-

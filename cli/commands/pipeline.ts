@@ -7,15 +7,28 @@ import type { BusEvent } from '../../shared/ports';
 import { deliverPipelineEvent, localDeliveryExtras, runPipelineJob } from '../../local/delivery';
 import { localBackend } from '../backend';
 import type { Output } from '../display';
-import { EXIT, progressOfEveryExecution, readTemplate, summaryTable, UsageError, waitForSteady, type ResultDocument } from './common';
+import {
+  EXIT,
+  progressOfEveryExecution,
+  readTemplate,
+  summaryTable,
+  UsageError,
+  waitForSteady,
+  type ResultDocument,
+} from './common';
 
 /**
  * Feeds the embedded runtime a CodePipeline state-change event or an Invoke-action job, exactly as
  * AWS sends them (the runtime takes the account they name), with the given templates stored and
  * bound; waits for the experiments they start and prints what CodePipeline would have been told.
  */
-export const pipelineCommand = async (path: string, options: { templates: string[]; local: boolean }, out: Output): Promise<number> => {
-  if (!options.local) throw new UsageError('pipeline feeds the embedded runtime: add --local (on AWS, CodePipeline sends these itself)');
+export const pipelineCommand = async (
+  path: string,
+  options: { templates: string[]; local: boolean },
+  out: Output,
+): Promise<number> => {
+  if (!options.local)
+    throw new UsageError('pipeline feeds the embedded runtime: add --local (on AWS, CodePipeline sends these itself)');
   if (!existsSync(path)) throw new UsageError(`no file at ${path}`);
   let input: Record<string, unknown>;
   try {
@@ -25,30 +38,44 @@ export const pipelineCommand = async (path: string, options: { templates: string
   }
   const job = input['CodePipeline.job'] as { accountId?: unknown } | undefined;
   const account = String(job ? job.accountId : input.account);
-  if (!/^\d{12}$/.test(account)) throw new UsageError(`${path}: neither a CodePipeline job nor an EventBridge event with an account`);
+  if (!/^\d{12}$/.test(account))
+    throw new UsageError(`${path}: neither a CodePipeline job nor an EventBridge event with an account`);
   const templates = options.templates.map(readTemplate);
   const backend = await localBackend({ runtime: { settings: { account } } });
   const local = backend.local!;
   const started: string[] = [];
-  const unsubscribe = local.runtime.bus.subscribe(progressOfEveryExecution(out, (experimentId, executionId) => started.push(executionId)));
+  const unsubscribe = local.runtime.bus.subscribe(
+    progressOfEveryExecution(out, (_experimentId, executionId) => started.push(executionId)),
+  );
   try {
     for (const template of templates) await storeTemplate(backend.store, template);
     if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
     if (job) {
       // CodePipeline invokes the gate again about once a second or slower; so does this.
-      const run = await runPipelineJob(local.runtime, input, { pollMs: 1000, extras: localDeliveryExtras({ pipelines: new LocalPipelineControl((line) => out.progress(line)) }) });
+      const run = await runPipelineJob(local.runtime, input, {
+        pollMs: 1000,
+        extras: localDeliveryExtras({ pipelines: new LocalPipelineControl((line) => out.progress(line)) }),
+      });
       out.result(`job ${run.final.kind} after ${run.invocations} invocation(s) of the gate`);
       return run.final.kind === 'passed' ? EXIT.ok : EXIT.failed;
     }
     await deliverPipelineEvent(local.runtime, input as unknown as BusEvent);
     if (!started.length) {
-      out.result('no experiment started: no stored template is bound to this pipeline, stage or action, or the state is not SUCCEEDED');
+      out.result(
+        'no experiment started: no stored template is bound to this pipeline, stage or action, or the state is not SUCCEEDED',
+      );
       return EXIT.ok;
     }
     const documents: ResultDocument[] = [];
     for (const executionId of started) {
       const execution = await local.runtime.waitForFinal(executionId, 10 * 60_000);
-      documents.push(resultDocument(execution, await backend.store.listFaults(executionId), await backend.store.readJournal(executionId)));
+      documents.push(
+        resultDocument(
+          execution,
+          await backend.store.listFaults(executionId),
+          await backend.store.readJournal(executionId),
+        ),
+      );
     }
     await local.runtime.bus.idle();
     out.result(summaryTable(documents));
@@ -58,4 +85,3 @@ export const pipelineCommand = async (path: string, options: { templates: string
     await backend.close();
   }
 };
-

@@ -6,7 +6,12 @@ import { EXIT, remote, UsageError } from './common';
  * ROLLBACK_FAILED, a fault perhaps still active) goes, after a person has checked the target.
  * Journaled on the execution that held it.
  */
-export const releaseCommand = async (targetKey: string, reason: string, stage: string | undefined, out: Output): Promise<number> => {
+export const releaseCommand = async (
+  targetKey: string,
+  reason: string,
+  stage: string | undefined,
+  out: Output,
+): Promise<number> => {
   const backend = remote(stage);
   try {
     const held = await backend.store.lease(targetKey);
@@ -28,4 +33,3 @@ export const releaseCommand = async (targetKey: string, reason: string, stage: s
     await backend.close();
   }
 };
-

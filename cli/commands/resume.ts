@@ -11,4 +11,3 @@ export const resumeCommand = async (stage: string | undefined, out: Output): Pro
     await backend.close();
   }
 };
-

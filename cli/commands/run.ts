@@ -17,12 +17,17 @@ const refuseToStart = async (template: Template, backend: Backend): Promise<void
     );
   }
   const halt = await backend.store.haltState();
-  if (halt) throw new UsageError(`experiments are halted: ${halt.reason} (by ${halt.by} at ${halt.at}); run "faultline resume" first`);
+  if (halt)
+    throw new UsageError(
+      `experiments are halted: ${halt.reason} (by ${halt.by} at ${halt.at}); run "faultline resume" first`,
+    );
 };
 
 /** How long an execution can take at most: its fault, its recovery and some margin. */
 const expectedMaxMs = (template: Template) =>
-  Math.max(...Object.values(template.actions).map(actionDurationMs), windowMs(template)) + recoveryTimeoutMs(template) + 60_000;
+  Math.max(...Object.values(template.actions).map(actionDurationMs), windowMs(template)) +
+  recoveryTimeoutMs(template) +
+  60_000;
 
 export const runOne = async (
   template: Template,
@@ -51,7 +56,11 @@ export const runOne = async (
       }),
     ]);
     const execution = await waitForFinal(backend, executionId, expectedMaxMs(template), startedAt, out);
-    const document = resultDocument(execution, await backend.store.listFaults(executionId), await backend.store.readJournal(executionId));
+    const document = resultDocument(
+      execution,
+      await backend.store.listFaults(executionId),
+      await backend.store.readJournal(executionId),
+    );
     return { execution, document };
   } finally {
     unsubscribe?.();
@@ -100,14 +109,26 @@ export const exitFor = (execution: Execution): number => {
 
 export const runCommand = async (
   path: string,
-  options: { local: boolean; dryRun: boolean; json: boolean; stage?: string | undefined; environment?: string | undefined },
+  options: {
+    local: boolean;
+    dryRun: boolean;
+    json: boolean;
+    stage?: string | undefined;
+    environment?: string | undefined;
+  },
   out: Output,
 ): Promise<number> => {
   const template = readTemplate(path);
-  if (options.local && options.environment) throw new UsageError('--environment names a deployed stack\'s environment; the embedded runtime is "local"');
+  if (options.local && options.environment)
+    throw new UsageError('--environment names a deployed stack\'s environment; the embedded runtime is "local"');
   const backend = options.local
     ? await localBackend()
-    : awsBackend(stackNames({ ...(options.stage ? { stage: options.stage } : {}), ...(options.environment ? { environment: options.environment } : {}) }));
+    : awsBackend(
+        stackNames({
+          ...(options.stage ? { stage: options.stage } : {}),
+          ...(options.environment ? { environment: options.environment } : {}),
+        }),
+      );
   try {
     const { execution, document } = await runOne(template, backend, { dryRun: options.dryRun }, out);
     if (options.json) out.result(JSON.stringify(document, null, 2));
@@ -117,4 +138,3 @@ export const runCommand = async (
     await backend.close();
   }
 };
-

@@ -31,10 +31,10 @@ export const CloudWatchAlarmStateChange = defineContract({
     alarmName: 'checkout-5xx-rate',
     state: {
       value: 'ALARM',
-      reason: 'Threshold Crossed: 1 out of the last 1 datapoints [7.0 (29/11/26 10:01:00)] was greater than the threshold (5.0).',
+      reason:
+        'Threshold Crossed: 1 out of the last 1 datapoints [7.0 (29/11/26 10:01:00)] was greater than the threshold (5.0).',
       timestamp: '2026-11-29T10:01:10.000+0000',
     },
     previousState: { value: 'OK', reason: 'Threshold Crossed', timestamp: '2026-11-29T09:00:00.000+0000' },
   },
 });
-

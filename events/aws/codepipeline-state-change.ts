@@ -2,7 +2,17 @@ import * as z from 'zod';
 import { defineContract } from '../contract';
 
 /** States CodePipeline reports for stages and actions. */
-export const PIPELINE_STATES = ['STARTED', 'SUCCEEDED', 'RESUMED', 'FAILED', 'CANCELED', 'SUPERSEDED', 'STOPPED', 'STOPPING', 'ABANDONED'] as const;
+export const PIPELINE_STATES = [
+  'STARTED',
+  'SUCCEEDED',
+  'RESUMED',
+  'FAILED',
+  'CANCELED',
+  'SUPERSEDED',
+  'STOPPED',
+  'STOPPING',
+  'ABANDONED',
+] as const;
 
 /**
  * CodePipeline's own numbers (`version`, `pipeline-execution-attempt`) arrive as JSON numbers
@@ -45,7 +55,10 @@ export const CodePipelineActionExecutionStateChange = defineContract({
     ...common,
     action: z.string().min(1).max(100),
     'action-execution-id': z.string().min(1).optional(),
-    type: z.object({ owner: z.string(), provider: z.string(), category: z.string(), version: z.string() }).partial().optional(),
+    type: z
+      .object({ owner: z.string(), provider: z.string(), category: z.string(), version: z.string() })
+      .partial()
+      .optional(),
   }),
   fixture: {
     pipeline: 'checkout',

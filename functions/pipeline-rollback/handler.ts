@@ -3,4 +3,7 @@ import { deliveryDefinitions } from '../../shared/delivery/definitions';
 import { awsPhaseDependencies } from '../../shared/lambda/aws-root';
 import { createPhaseHandler } from '../../shared/lambda/phase-handler';
 
-export const handler = createPhaseHandler(deliveryDefinitions(awsDeliveryExtras).pipelineRollback, awsPhaseDependencies);
+export const handler = createPhaseHandler(
+  deliveryDefinitions(awsDeliveryExtras).pipelineRollback,
+  awsPhaseDependencies,
+);

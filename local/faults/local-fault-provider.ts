@@ -3,7 +3,13 @@ import os from 'node:os';
 import * as z from 'zod';
 import { ConfigurationError, InjectionError, RevertError, UnknownFaultTypeError } from '../../shared/errors';
 import type { FaultRecord, ResolvedTarget } from '../../shared/domain/execution';
-import { FAULT_TYPES, faultParameterSchemas, HOST_FAULT_TYPES, type FaultType, type StandardFaultType } from '../../shared/domain/faults';
+import {
+  FAULT_TYPES,
+  faultParameterSchemas,
+  HOST_FAULT_TYPES,
+  type FaultType,
+  type StandardFaultType,
+} from '../../shared/domain/faults';
 import type { Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest } from '../../shared/ports';
 import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
 import { describeProblems } from '../../shared/problems';
@@ -11,7 +17,14 @@ import { describeProblems } from '../../shared/problems';
 /** What the local provider needs of the fleet. */
 export type FaultableFleet = Pick<
   DemoFleet,
-  'applyFault' | 'removeFault' | 'terminate' | 'holdDependencyDown' | 'releaseDependency' | 'replica' | 'dependency' | 'tempDir'
+  | 'applyFault'
+  | 'removeFault'
+  | 'terminate'
+  | 'holdDependencyDown'
+  | 'releaseDependency'
+  | 'replica'
+  | 'dependency'
+  | 'tempDir'
 >;
 
 const limitsSchema = z
@@ -81,13 +94,13 @@ export class LocalFaultProvider implements FaultProvider {
     const type = faultType as StandardFaultType;
     const parsed = faultParameterSchemas[type].safeParse(request.parameters);
     if (!parsed.success) {
-      throw new InjectionError(
-        `${type} on ${target.key}: invalid parameters: ${describeProblems(parsed.error)}`,
-      );
+      throw new InjectionError(`${type} on ${target.key}: invalid parameters: ${describeProblems(parsed.error)}`);
     }
     const parameters = parsed.data as Record<string, unknown>;
     if (request.expiresAt.getTime() <= this.clock.now().getTime()) {
-      throw new InjectionError(`${type} on ${target.key}: expiresAt ${request.expiresAt.toISOString()} is already past`);
+      throw new InjectionError(
+        `${type} on ${target.key}: expiresAt ${request.expiresAt.toISOString()} is already past`,
+      );
     }
     const member = this.memberOf(target, type);
     try {
@@ -106,7 +119,12 @@ export class LocalFaultProvider implements FaultProvider {
       }
       await this.checkLimits(type, parameters);
       const faultId = localFaultId(request.executionId, request.action);
-      const { pid } = await this.fleet.applyFault(member, { id: faultId, type, parameters, expiresAt: request.expiresAt });
+      const { pid } = await this.fleet.applyFault(member, {
+        id: faultId,
+        type,
+        parameters,
+        expiresAt: request.expiresAt,
+      });
       return { handle: { mode: 'in-process', member, pid: String(pid), faultId } };
     } catch (error) {
       if (error instanceof InjectionError) throw error;
@@ -134,7 +152,9 @@ export class LocalFaultProvider implements FaultProvider {
       await this.fleet.removeFault(member, faultId, pid);
     } catch (error) {
       if (error instanceof UnknownFaultTypeError) throw error;
-      throw new RevertError(`revert of ${fault.faultType} on ${fault.target.key} failed: ${(error as Error).message}`, { cause: error });
+      throw new RevertError(`revert of ${fault.faultType} on ${fault.target.key} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -146,7 +166,8 @@ export class LocalFaultProvider implements FaultProvider {
       return DEPENDENCY_NAME;
     }
     if (target.resourceType === 'local:replica') {
-      if (type === 'database-failure') throw new InjectionError(`database-failure targets local:dependency, not the replica ${target.id}`);
+      if (type === 'database-failure')
+        throw new InjectionError(`database-failure targets local:dependency, not the replica ${target.id}`);
       if (!this.fleet.replica(target.id)) throw new InjectionError(`no local replica named ${target.id}`);
       return target.id;
     }
@@ -156,18 +177,25 @@ export class LocalFaultProvider implements FaultProvider {
   private async checkLimits(type: StandardFaultType, parameters: Record<string, unknown>): Promise<void> {
     const { maxMemoryMb, maxDiskMb, minFreeDiskMb, maxCpuWorkers } = this.limits;
     if (type === 'memory-stress' && Number(parameters.megabytes) > maxMemoryMb) {
-      throw new InjectionError(`memory-stress of ${parameters.megabytes} MB is over the local limit of ${maxMemoryMb} MB`);
+      throw new InjectionError(
+        `memory-stress of ${parameters.megabytes} MB is over the local limit of ${maxMemoryMb} MB`,
+      );
     }
     if (type === 'cpu-stress' && Number(parameters.workers) > maxCpuWorkers) {
-      throw new InjectionError(`cpu-stress with ${parameters.workers} workers is over the local limit of ${maxCpuWorkers}`);
+      throw new InjectionError(
+        `cpu-stress with ${parameters.workers} workers is over the local limit of ${maxCpuWorkers}`,
+      );
     }
     if (type === 'disk-stress') {
       const megabytes = Number(parameters.megabytes);
-      if (megabytes > maxDiskMb) throw new InjectionError(`disk-stress of ${megabytes} MB is over the local limit of ${maxDiskMb} MB`);
+      if (megabytes > maxDiskMb)
+        throw new InjectionError(`disk-stress of ${megabytes} MB is over the local limit of ${maxDiskMb} MB`);
       const fs = await statfs(this.fleet.tempDir);
       const freeMb = (fs.bavail * fs.bsize) / (1024 * 1024);
       if (freeMb - megabytes < minFreeDiskMb) {
-        throw new InjectionError(`disk-stress of ${megabytes} MB would leave ${Math.round(freeMb - megabytes)} MB free (minimum ${minFreeDiskMb} MB)`);
+        throw new InjectionError(
+          `disk-stress of ${megabytes} MB would leave ${Math.round(freeMb - megabytes)} MB free (minimum ${minFreeDiskMb} MB)`,
+        );
       }
     }
   }
@@ -182,7 +210,8 @@ export class LocalFaultProviders implements FaultProviders {
   }
 
   forFault(provider: 'aws' | 'local', faultType: FaultType): FaultProvider {
-    if (provider !== 'local' || !this.local.faultTypes.includes(faultType)) throw new UnknownFaultTypeError(faultType, provider);
+    if (provider !== 'local' || !this.local.faultTypes.includes(faultType))
+      throw new UnknownFaultTypeError(faultType, provider);
     return this.local;
   }
 }

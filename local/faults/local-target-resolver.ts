@@ -24,7 +24,8 @@ export class LocalTargetResolver implements TargetResolver {
   constructor(private readonly options: { fleet: ResolvableFleet }) {}
 
   async candidates(targetName: string, spec: TargetSpec): Promise<ResolvedTarget[]> {
-    if (spec.provider !== 'local') throw new ConfigurationError(`target ${targetName}: the local resolver cannot resolve ${spec.provider} targets`);
+    if (spec.provider !== 'local')
+      throw new ConfigurationError(`target ${targetName}: the local resolver cannot resolve ${spec.provider} targets`);
     let resources: { id: string; tags: Record<string, string>; attributes: Record<string, string> }[];
     if (spec.resourceType === 'local:replica') {
       resources = this.options.fleet.replicas().map((r) => ({
@@ -59,10 +60,12 @@ export class LocalTargetResolver implements TargetResolver {
     return resources
       .filter((r) => !spec.resourceIds || spec.resourceIds.includes(r.id))
       .filter((r) => Object.entries(spec.resourceTags ?? {}).every(([k, v]) => r.tags[k] === v))
-      .filter((r) => (spec.filters ?? []).every((f) => {
-        const value = r.attributes[f.path] ?? r.tags[f.path];
-        return value !== undefined && f.values.includes(value);
-      }))
+      .filter((r) =>
+        (spec.filters ?? []).every((f) => {
+          const value = r.attributes[f.path] ?? r.tags[f.path];
+          return value !== undefined && f.values.includes(value);
+        }),
+      )
       .map((r) => ({
         name: targetName,
         provider: 'local' as const,

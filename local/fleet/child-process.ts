@@ -17,7 +17,10 @@ export interface StartedChild {
 }
 
 const isReady = (m: unknown): m is ReadyMessage =>
-  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready' && typeof (m as ReadyMessage).port === 'number';
+  typeof m === 'object' &&
+  m !== null &&
+  (m as { type?: unknown }).type === 'ready' &&
+  typeof (m as ReadyMessage).port === 'number';
 
 /**
  * Forks a fleet child script (plain CommonJS, no loader: `execArgv` is not inherited) with an IPC
@@ -50,7 +53,10 @@ export const forkChild = async (
   child.once('exit', (code, signal) => options.onExit(child, code, signal));
   try {
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new FleetError(`not ready within ${options.startTimeoutMs} ms`)), options.startTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new FleetError(`not ready within ${options.startTimeoutMs} ms`)),
+        options.startTimeoutMs,
+      );
       child.on('message', (message) => {
         if (isReady(message)) {
           clearTimeout(timer);
@@ -75,7 +81,12 @@ export const forkChild = async (
 };
 
 /** SIGTERM (the child ends its faults and exits), then SIGKILL after `graceMs`; resolves when it is gone. */
-export const stopChild = async (child: ChildProcess, exited: Promise<void>, graceMs: number, name: string): Promise<void> => {
+export const stopChild = async (
+  child: ChildProcess,
+  exited: Promise<void>,
+  graceMs: number,
+  name: string,
+): Promise<void> => {
   child.kill('SIGTERM');
   const gone = await withTimeout(exited, graceMs, '').then(
     () => true,

@@ -31,20 +31,28 @@ export const controlRequest = <T>(
         agent: false,
         headers: {
           [CONTROL_TOKEN_HEADER]: endpoint.token,
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (error) => fail(new ControlRequestError(endpoint.member, undefined, error.message, { cause: error })));
+        res.on('error', (error) =>
+          fail(new ControlRequestError(endpoint.member, undefined, error.message, { cause: error })),
+        );
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown;
           try {
             body = text ? JSON.parse(text) : undefined;
           } catch (error) {
-            return fail(new ControlRequestError(endpoint.member, res.statusCode, `unreadable answer: ${text.slice(0, 200)}`, { cause: error }));
+            return fail(
+              new ControlRequestError(endpoint.member, res.statusCode, `unreadable answer: ${text.slice(0, 200)}`, {
+                cause: error,
+              }),
+            );
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return done(body as T);
@@ -55,7 +63,13 @@ export const controlRequest = <T>(
     );
     let settled = false;
     const timer = setTimeout(() => {
-      fail(new ControlRequestError(endpoint.member, undefined, `${method} ${path}: no answer within ${options.timeoutMs ?? 5000} ms`));
+      fail(
+        new ControlRequestError(
+          endpoint.member,
+          undefined,
+          `${method} ${path}: no answer within ${options.timeoutMs ?? 5000} ms`,
+        ),
+      );
       req.destroy();
     }, options.timeoutMs ?? 5000);
     const done = (value: T) => {
@@ -70,6 +84,10 @@ export const controlRequest = <T>(
       clearTimeout(timer);
       reject(error);
     };
-    req.on('error', (error) => fail(new ControlRequestError(endpoint.member, undefined, `${method} ${path}: ${error.message}`, { cause: error })));
+    req.on('error', (error) =>
+      fail(
+        new ControlRequestError(endpoint.member, undefined, `${method} ${path}: ${error.message}`, { cause: error }),
+      ),
+    );
     req.end(payload);
   });

@@ -129,7 +129,6 @@ interface Member {
 const MAX_RESTART_BACKOFF_MS = 10_000;
 const KILL_GRACE_MS = 2_000;
 
-
 /**
  * The system under test on one machine: replicas of a small HTTP service (real processes on free
  * loopback ports) behind a load balancer, a dependency process they call (their "database"), and a
@@ -156,9 +155,7 @@ export class DemoFleet {
   constructor(options: DemoFleetOptions = {}) {
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) {
-      throw new ConfigurationError(
-        `invalid demo fleet options: ${describeProblems(parsed.error)}`,
-      );
+      throw new ConfigurationError(`invalid demo fleet options: ${describeProblems(parsed.error)}`);
     }
     this.settings = parsed.data;
     const checks = {
@@ -170,7 +167,10 @@ export class DemoFleet {
     };
     this.replicaHealth = new HealthChecker(checks);
     this.dependencyHealth = new HealthChecker(checks);
-    this.balancer = new LoadBalancer(this.replicaHealth, { upstreamTimeoutMs: this.settings.upstreamTimeoutMs, maxBodyBytes: 1024 * 1024 });
+    this.balancer = new LoadBalancer(this.replicaHealth, {
+      upstreamTimeoutMs: this.settings.upstreamTimeoutMs,
+      maxBodyBytes: 1024 * 1024,
+    });
   }
 
   /** Starts the dependency, the replicas and the load balancer; resolves when every replica takes traffic. */
@@ -181,7 +181,9 @@ export class DemoFleet {
       const scripts = this.settings.scriptsDir ?? fleetScriptsDir();
       for (const script of ['replica.js', 'dependency.js', 'child.js']) {
         if (!existsSync(path.join(scripts, script))) {
-          throw new FleetError(`the fleet's child scripts are not in ${scripts} (no ${script}); a bundled build sets ${FLEET_DIR_ENV} to where it copied them`);
+          throw new FleetError(
+            `the fleet's child scripts are not in ${scripts} (no ${script}); a bundled build sets ${FLEET_DIR_ENV} to where it copied them`,
+          );
         }
       }
       this.root = await mkdtemp(path.join(this.settings.tempRoot ?? os.tmpdir(), 'faultline-fleet-'));
@@ -201,7 +203,9 @@ export class DemoFleet {
       );
     } catch (error) {
       await this.stop().catch(() => undefined);
-      throw error instanceof FleetError ? error : new FleetError(`the demo fleet did not start: ${(error as Error).message}`, { cause: error });
+      throw error instanceof FleetError
+        ? error
+        : new FleetError(`the demo fleet did not start: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -249,7 +253,9 @@ export class DemoFleet {
   async hostFigures(timeoutMs = 1_000): Promise<HostFigures[]> {
     const running = this.members.filter((m) => m.state === 'running' && m.controlPort !== undefined);
     const figures = await Promise.all(
-      running.map((m) => controlRequest<HostFigures>(this.endpoint(m), 'GET', '/stats', { timeoutMs }).catch(() => undefined)),
+      running.map((m) =>
+        controlRequest<HostFigures>(this.endpoint(m), 'GET', '/stats', { timeoutMs }).catch(() => undefined),
+      ),
     );
     return figures.filter((f): f is HostFigures => f !== undefined);
   }
@@ -273,10 +279,15 @@ export class DemoFleet {
     const m = this.memberNamed(memberName);
     if (m.state !== 'running' || m.pid === undefined) throw new FleetError(`${memberName} is not running (${m.state})`);
     const pid = m.pid;
-    const applied = await controlRequest<ActiveFault>(this.endpoint(m), 'PUT', `/faults/${encodeURIComponent(fault.id)}`, {
-      body: { type: fault.type, parameters: fault.parameters, expiresAt: fault.expiresAt.toISOString() },
-      timeoutMs,
-    });
+    const applied = await controlRequest<ActiveFault>(
+      this.endpoint(m),
+      'PUT',
+      `/faults/${encodeURIComponent(fault.id)}`,
+      {
+        body: { type: fault.type, parameters: fault.parameters, expiresAt: fault.expiresAt.toISOString() },
+        timeoutMs,
+      },
+    );
     return { pid, fault: applied };
   }
 
@@ -284,14 +295,22 @@ export class DemoFleet {
    * Removes a fault from the member process `pid`. When that process is gone, so is the fault
    * (`process-gone`); when it is alive but cannot be reached, this throws.
    */
-  async removeFault(memberName: string, faultId: string, pid: number): Promise<'reverted' | 'not-active' | 'process-gone'> {
+  async removeFault(
+    memberName: string,
+    faultId: string,
+    pid: number,
+  ): Promise<'reverted' | 'not-active' | 'process-gone'> {
     const m = this.memberNamed(memberName);
     if (m.pid !== pid || m.state !== 'running') {
       if (!isAlive(pid)) return 'process-gone';
       throw new FleetError(`${memberName}: process ${pid} is alive but no longer reachable through the fleet`);
     }
     try {
-      const { reverted } = await controlRequest<{ reverted: boolean }>(this.endpoint(m), 'DELETE', `/faults/${encodeURIComponent(faultId)}`);
+      const { reverted } = await controlRequest<{ reverted: boolean }>(
+        this.endpoint(m),
+        'DELETE',
+        `/faults/${encodeURIComponent(faultId)}`,
+      );
       return reverted ? 'reverted' : 'not-active';
     } catch (error) {
       if (!isAlive(pid)) return 'process-gone';
@@ -303,7 +322,8 @@ export class DemoFleet {
   async terminate(memberName: string): Promise<{ pid: number }> {
     const m = this.memberNamed(memberName);
     const child = m.child;
-    if (m.state !== 'running' || !child || m.pid === undefined) throw new FleetError(`${memberName} is not running (${m.state})`);
+    if (m.state !== 'running' || !child || m.pid === undefined)
+      throw new FleetError(`${memberName} is not running (${m.state})`);
     const pid = m.pid;
     const exited = m.exited!;
     child.kill('SIGKILL');
@@ -318,11 +338,14 @@ export class DemoFleet {
   async holdDependencyDown(until: Date): Promise<{ pid?: number }> {
     const m = this.dependencyMember();
     if (this.stopping) throw new FleetError('the demo fleet is stopping');
-    if (until.getTime() <= Date.now()) throw new FleetError(`hold deadline ${until.toISOString()} is not in the future`);
+    if (until.getTime() <= Date.now())
+      throw new FleetError(`hold deadline ${until.toISOString()} is not in the future`);
     m.heldUntil = until;
     clearTimeout(m.holdTimer);
     m.holdTimer = setTimeout(() => {
-      this.releaseDependency().catch((error) => this.log(`${m.name}: restart after hold failed: ${(error as Error).message}`));
+      this.releaseDependency().catch((error) =>
+        this.log(`${m.name}: restart after hold failed: ${(error as Error).message}`),
+      );
     }, until.getTime() - Date.now());
     clearTimeout(m.restartTimer);
     m.restartTimer = undefined;
@@ -420,7 +443,10 @@ export class DemoFleet {
       dependencyUrl: this.dependencyUrl(),
       dependencyTimeoutMs: this.settings.dependencyTimeoutMs,
     };
-    const script = path.join(this.settings.scriptsDir ?? fleetScriptsDir(), m.role === 'replica' ? 'replica.js' : 'dependency.js');
+    const script = path.join(
+      this.settings.scriptsDir ?? fleetScriptsDir(),
+      m.role === 'replica' ? 'replica.js' : 'dependency.js',
+    );
     let started: StartedChild;
     try {
       started = await forkChild(script, config, {
@@ -455,12 +481,19 @@ export class DemoFleet {
       if (config.dependencyUrl !== this.dependencyUrl()) await this.pushDependencyUrl(m);
     } else {
       this.dependencyHealth.register(m.name, ready.port);
-      if (portChanged) await Promise.all(this.replicaMembers().filter((r) => r.state === 'running').map((r) => this.pushDependencyUrl(r)));
+      if (portChanged)
+        await Promise.all(
+          this.replicaMembers()
+            .filter((r) => r.state === 'running')
+            .map((r) => this.pushDependencyUrl(r)),
+        );
     }
   }
 
   private async pushDependencyUrl(replica: Member): Promise<void> {
-    await controlRequest(this.endpoint(replica), 'PUT', '/config', { body: { dependencyUrl: this.dependencyUrl() } }).catch((error) =>
+    await controlRequest(this.endpoint(replica), 'PUT', '/config', {
+      body: { dependencyUrl: this.dependencyUrl() },
+    }).catch((error) =>
       this.log(`${replica.name}: could not update the dependency address: ${(error as Error).message}`),
     );
   }
@@ -524,12 +557,19 @@ export class DemoFleet {
     await Promise.all(this.members.map((m) => this.kill(m).catch((e) => problems.push((e as Error).message))));
     for (const m of this.members) m.state = 'stopped';
     process.off('exit', this.killOnExit);
-    if (this.root) await rm(this.root, { recursive: true, force: true }).catch((e) => problems.push(`temp dir: ${(e as Error).message}`));
+    if (this.root)
+      await rm(this.root, { recursive: true, force: true }).catch((e) =>
+        problems.push(`temp dir: ${(e as Error).message}`),
+      );
     if (problems.length > 0) throw new FleetError(`the demo fleet did not stop cleanly: ${problems.join('; ')}`);
   }
 
   private async waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const { done } = await pollUntil(forAtMost(timeoutMs, 25), async () => condition(), (met) => met);
+    const { done } = await pollUntil(
+      forAtMost(timeoutMs, 25),
+      async () => condition(),
+      (met) => met,
+    );
     if (!done) throw new FleetError(`timed out after ${timeoutMs} ms waiting for ${what}`);
   }
 }

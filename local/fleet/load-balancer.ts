@@ -14,7 +14,15 @@ export interface LoadBalancerSettings {
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 /** Headers that describe one connection, not the request. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 /**
  * The local stand-in for an application load balancer: round-robin over the targets its health
@@ -83,7 +91,13 @@ export class LoadBalancer {
     });
   }
 
-  private forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, tried: Set<string>, retries: number): void {
+  private forward(
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    tried: Set<string>,
+    retries: number,
+  ): void {
     const target = this.pick(tried);
     if (!target) {
       answer(res, tried.size > 0 ? 502 : 503, tried.size > 0 ? 'no replica answered' : 'no healthy replica');
@@ -91,7 +105,8 @@ export class LoadBalancer {
     }
     tried.add(target.name);
     const headers: http.OutgoingHttpHeaders = {};
-    for (const [key, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(key) && value !== undefined) headers[key] = value;
+    for (const [key, value] of Object.entries(req.headers))
+      if (!HOP_BY_HOP.has(key) && value !== undefined) headers[key] = value;
     headers['content-length'] = body.length;
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
 
@@ -102,7 +117,8 @@ export class LoadBalancer {
       (up) => {
         answered = true;
         const out: http.OutgoingHttpHeaders = {};
-        for (const [key, value] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(key) && value !== undefined) out[key] = value;
+        for (const [key, value] of Object.entries(up.headers))
+          if (!HOP_BY_HOP.has(key) && value !== undefined) out[key] = value;
         out['x-faultline-replica'] = target.name;
         res.writeHead(up.statusCode ?? 502, out);
         up.pipe(res);
@@ -113,7 +129,8 @@ export class LoadBalancer {
     const timer = setTimeout(() => {
       timedOut = true;
       upstream.destroy();
-      if (!res.headersSent) answer(res, 504, `${target.name} did not answer within ${this.settings.upstreamTimeoutMs} ms`);
+      if (!res.headersSent)
+        answer(res, 504, `${target.name} did not answer within ${this.settings.upstreamTimeoutMs} ms`);
       else res.destroy();
     }, this.settings.upstreamTimeoutMs);
     let clientGone = false;

@@ -126,7 +126,8 @@ export const parseAlarmDefinitions = (definitions: readonly unknown[]): AlarmDef
   definitions.forEach((candidate, index) => {
     const result = alarmDefinitionSchema.safeParse(candidate);
     if (!result.success) {
-      for (const issue of result.error.issues) problems.push(`alarms.${index}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+      for (const issue of result.error.issues)
+        problems.push(`alarms.${index}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
     } else if (parsed.some((d) => d.name === result.data.name)) {
       problems.push(`alarms.${index}.name: duplicate alarm name "${result.data.name}"`);
     } else {
@@ -271,7 +272,8 @@ export interface AlarmStateChangeDetail {
 export const ALARM_STATE_CHANGE_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 export const ALARM_STATE_CHANGE_SOURCE = 'aws.cloudwatch';
 
-export const alarmArn = (region: string, account: string, name: string): string => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+export const alarmArn = (region: string, account: string, name: string): string =>
+  `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
 
 /** CloudWatch's timestamp format in alarm states: `2019-10-02T17:04:40.989+0000`. */
 export const cloudWatchTimestamp = (at: Date): string => at.toISOString().replace('Z', '+0000');
@@ -321,7 +323,8 @@ export const describeEvaluation = (
       ...(d.value === undefined ? {} : { sampleCount: d.sampleCount, value: d.value }),
     })),
   });
-  const list = (points: typeof present) => points.map((d) => `${printed(d.value!)} (${reasonTime(d.start)})`).join(', ');
+  const list = (points: typeof present) =>
+    points.map((d) => `${printed(d.value!)} (${reasonTime(d.start)})`).join(', ');
   if (evaluation.state === 'INSUFFICIENT_DATA') {
     return { reason: `Insufficient Data: ${n} ${plural(n, 'datapoint was', 'datapoints were')} unknown.`, reasonData };
   }
@@ -363,7 +366,11 @@ export class AlarmEvaluator {
     this.byName = new Map(options.definitions.map((d) => [d.name, d]));
     const created = cloudWatchTimestamp((options.now ?? (() => new Date()))());
     for (const d of options.definitions) {
-      this.states.set(d.name, { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: created });
+      this.states.set(d.name, {
+        value: 'INSUFFICIENT_DATA',
+        reason: 'Unchecked: Initial alarm creation',
+        timestamp: created,
+      });
     }
   }
 
@@ -399,7 +406,12 @@ export class AlarmEvaluator {
       .filter((e): e is BusEvent<AlarmStateChangeDetail> => e !== undefined);
   }
 
-  private event(definition: AlarmDefinition, state: AlarmState, previousState: AlarmState, at: Date): BusEvent<AlarmStateChangeDetail> {
+  private event(
+    definition: AlarmDefinition,
+    state: AlarmState,
+    previousState: AlarmState,
+    at: Date,
+  ): BusEvent<AlarmStateChangeDetail> {
     const { account, region } = this.options;
     const info = METRIC_INFO[definition.metric];
     return {

@@ -33,4 +33,12 @@ export {
   type Evaluation,
 } from './alarms';
 export { MetricSeries, type HealthSample, type HostSample, type ProbeSample } from './series';
-export { percentile, summarizeHealth, summarizeHosts, summarizeProbes, type LatencyPercentiles, type MemberFigures, type ProbeSummary } from './statistics';
+export {
+  percentile,
+  summarizeHealth,
+  summarizeHosts,
+  summarizeProbes,
+  type LatencyPercentiles,
+  type MemberFigures,
+  type ProbeSummary,
+} from './statistics';

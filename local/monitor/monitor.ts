@@ -32,7 +32,11 @@ const settingsSchema = z
     probePath: z.string().startsWith('/').default('/'),
     /** How often the members' host figures and the load balancer's view are sampled. */
     hostSampleIntervalMs: z.number().int().min(50).max(60_000).default(500),
-    retentionMs: z.number().int().min(1_000).default(30 * 60_000),
+    retentionMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(30 * 60_000),
     /** What `steady()` asks of the recent past. */
     steady: z
       .object({
@@ -46,7 +50,10 @@ const settingsSchema = z
     /** Window of the "recent" figures in `snapshot()`. */
     snapshotWindowMs: z.number().int().min(100).default(5_000),
     /** Account and region stamped on alarm events (the embedded runtime's own). */
-    account: z.string().regex(/^\d{12}$/, '12 digits').default('000000000000'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, '12 digits')
+      .default('000000000000'),
     /** Left out: AWS_REGION when the monitor is built, else us-east-1. */
     region: z.string().min(1).optional(),
     /** An evaluation runs this long after its period's end, so that the period's samples are in. */
@@ -116,15 +123,14 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
     const { fleet, onAlarmEvent, onError, alarms, clock, ...rest } = options;
     const parsed = settingsSchema.safeParse(rest);
     if (!parsed.success) {
-      throw new ConfigurationError(
-        `invalid local monitor options: ${describeProblems(parsed.error)}`,
-      );
+      throw new ConfigurationError(`invalid local monitor options: ${describeProblems(parsed.error)}`);
     }
     this.settings = parsed.data;
     this.fleet = fleet;
     this.clock = clock ?? systemClock;
     this.onAlarmEvent = onAlarmEvent;
-    this.onError = onError ?? ((error) => process.stderr.write(`local monitor: alarm event delivery failed: ${String(error)}\n`));
+    this.onError =
+      onError ?? ((error) => process.stderr.write(`local monitor: alarm event delivery failed: ${String(error)}\n`));
     this.series = new MetricSeries(this.settings.retentionMs);
     this.evaluator = new AlarmEvaluator({
       definitions: parseAlarmDefinitions(alarms ?? DEFAULT_LOCAL_ALARMS),
@@ -196,19 +202,27 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
     const problems: string[] = [];
     const replicas = this.fleet.replicas();
     for (const t of targets) {
-      if (t.resourceType === 'local:replica' && !replicas.some((r) => r.name === t.id)) problems.push(`target ${t.id} is not a replica of the fleet`);
+      if (t.resourceType === 'local:replica' && !replicas.some((r) => r.name === t.id))
+        problems.push(`target ${t.id} is not a replica of the fleet`);
     }
-    for (const r of replicas) if (!r.healthy) problems.push(`${r.name} is ${r.state === 'running' ? 'not in rotation' : r.state}`);
+    for (const r of replicas)
+      if (!r.healthy) problems.push(`${r.name} is ${r.state === 'running' ? 'not in rotation' : r.state}`);
     const dependency = this.fleet.dependency();
-    if (!dependency.up) problems.push(`dependency ${dependency.name} is ${dependency.state === 'running' ? 'not answering' : dependency.state}`);
+    if (!dependency.up)
+      problems.push(
+        `dependency ${dependency.name} is ${dependency.state === 'running' ? 'not answering' : dependency.state}`,
+      );
     const { windowMs, minAvailabilityPercent, maxP95LatencyMs, minRequests } = this.settings.steady;
     const recent = this.recent(windowMs);
     if (recent.requests < minRequests) problems.push(`only ${recent.requests} probes in the last ${windowMs} ms`);
     else {
       if (recent.availabilityPercent! < minAvailabilityPercent) {
-        problems.push(`availability ${recent.availabilityPercent}% < ${minAvailabilityPercent}% over the last ${windowMs} ms`);
+        problems.push(
+          `availability ${recent.availabilityPercent}% < ${minAvailabilityPercent}% over the last ${windowMs} ms`,
+        );
       }
-      if (recent.latencyMs!.p95 > maxP95LatencyMs) problems.push(`p95 ${recent.latencyMs!.p95} ms > ${maxP95LatencyMs} ms over the last ${windowMs} ms`);
+      if (recent.latencyMs!.p95 > maxP95LatencyMs)
+        problems.push(`p95 ${recent.latencyMs!.p95} ms > ${maxP95LatencyMs} ms over the last ${windowMs} ms`);
     }
     if (problems.length > 0) return { steady: false, detail: problems.join('; ') };
     return {
@@ -265,7 +279,12 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
     return {
       at: now.toISOString(),
       loadBalancerUrl: this.fleet.loadBalancerUrl,
-      probing: { ratePerSecond: this.settings.probeRatePerSecond, inFlight: this.inFlight, skipped: this.skipped, running: this.running },
+      probing: {
+        ratePerSecond: this.settings.probeRatePerSecond,
+        inFlight: this.inFlight,
+        skipped: this.skipped,
+        running: this.running,
+      },
       recent: { ...recent, requestsPerSecond: Math.round((recent.requests / (windowMs / 1000)) * 10) / 10 },
       replicas: this.fleet.replicas().map((r) => ({ ...r, ...host(r.name, r.pid) })),
       dependency: { ...dependency, ...host(dependency.name, dependency.pid) },
@@ -291,7 +310,11 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
     }
     this.inFlight += 1;
     this.track(
-      probeOnce(`${this.fleet.loadBalancerUrl}${this.settings.probePath}`, this.agent, this.settings.probeTimeoutMs).then((outcome) => {
+      probeOnce(
+        `${this.fleet.loadBalancerUrl}${this.settings.probePath}`,
+        this.agent,
+        this.settings.probeTimeoutMs,
+      ).then((outcome) => {
         this.inFlight -= 1;
         if (!this.running) return;
         this.series.recordProbe({ at: this.clock.now().getTime(), ...outcome });
@@ -318,7 +341,15 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
           if (!this.running) return;
           const at = this.clock.now().getTime();
           for (const f of figures) {
-            this.series.recordHost({ at, name: f.name, role: f.role, pid: f.pid, cpuPercent: f.cpuPercent, rssMb: f.rssMb, diskMb: f.diskMb });
+            this.series.recordHost({
+              at,
+              name: f.name,
+              role: f.role,
+              pid: f.pid,
+              cpuPercent: f.cpuPercent,
+              rssMb: f.rssMb,
+              diskMb: f.diskMb,
+            });
           }
         })
         .catch(() => undefined)
@@ -334,13 +365,16 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
     const periodMs = Math.round(definition.periodSeconds * 1000);
     const now = this.clock.now().getTime();
     const nextEnd = (Math.floor(now / periodMs) + 1) * periodMs;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.running) return;
-      const event = this.evaluator.evaluate(definition.name, this.clock.now());
-      if (event) this.deliver(event);
-      this.scheduleEvaluation(definition);
-    }, nextEnd + this.settings.evaluationDelayMs - now);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (!this.running) return;
+        const event = this.evaluator.evaluate(definition.name, this.clock.now());
+        if (event) this.deliver(event);
+        this.scheduleEvaluation(definition);
+      },
+      nextEnd + this.settings.evaluationDelayMs - now,
+    );
     this.timers.add(timer);
   }
 
@@ -359,7 +393,11 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
 }
 
 /** One probe: never rejects; the outcome says what happened. */
-const probeOnce = (url: string, agent: http.Agent, timeoutMs: number): Promise<{ ok: boolean; latencyMs: number; status?: number; error?: string }> =>
+const probeOnce = (
+  url: string,
+  agent: http.Agent,
+  timeoutMs: number,
+): Promise<{ ok: boolean; latencyMs: number; status?: number; error?: string }> =>
   new Promise((resolve) => {
     const started = performance.now();
     let settled = false;

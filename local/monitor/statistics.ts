@@ -87,4 +87,7 @@ export const summarizeHosts = (samples: readonly HostSample[]): Record<string, M
 export const summarizeHealth = (samples: readonly HealthSample[]): { min: number; max: number } | undefined =>
   samples.length === 0
     ? undefined
-    : { min: Math.min(...samples.map((s) => s.healthyReplicas)), max: Math.max(...samples.map((s) => s.healthyReplicas)) };
+    : {
+        min: Math.min(...samples.map((s) => s.healthyReplicas)),
+        max: Math.max(...samples.map((s) => s.healthyReplicas)),
+      };

@@ -81,7 +81,10 @@ const querySetSchema = z.union([
     .object({
       requests: metricSpecSchema,
       errors: z.array(metricSpecSchema).default([]),
-      latency: z.object(Object.fromEntries(PERCENTILES.map((p) => [p, metricSpecSchema.optional()]))).strict().optional(),
+      latency: z
+        .object(Object.fromEntries(PERCENTILES.map((p) => [p, metricSpecSchema.optional()])))
+        .strict()
+        .optional(),
       latencyToMs: z.number().positive().default(1),
     })
     .strict()

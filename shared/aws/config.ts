@@ -83,7 +83,12 @@ export class AwsConfigurationError extends ConfigurationError {
 
 /** IAM ARNs have no region; the others must name one. */
 const arn = (service: string, resource: string, region = '[a-z0-9-]+') =>
-  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:${region}:\\d{12}:${resource}.+$`), `not an ${service} ${resource || 'resource'} ARN`);
+  z
+    .string()
+    .regex(
+      new RegExp(`^arn:aws[a-z-]*:${service}:${region}:\\d{12}:${resource}.+$`),
+      `not an ${service} ${resource || 'resource'} ARN`,
+    );
 
 const jsonText = z.string().transform((text, ctx) => {
   try {

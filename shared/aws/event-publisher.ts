@@ -105,7 +105,12 @@ export class EventBridgePublisher implements EventPublisher {
       if (size > MAX_REQUEST_BYTES) {
         // Never accepted, whatever the retries: say so before anything is sent.
         throw new EventPublishError([
-          { source: entry.Source ?? '', detailType: entry.DetailType ?? '', errorCode: 'EntryTooLarge', errorMessage: `${size} bytes` },
+          {
+            source: entry.Source ?? '',
+            detailType: entry.DetailType ?? '',
+            errorCode: 'EntryTooLarge',
+            errorMessage: `${size} bytes`,
+          },
         ]);
       }
       if (current.length === MAX_ENTRIES_PER_CALL || bytes + size > MAX_REQUEST_BYTES) {
@@ -128,7 +133,10 @@ export class EventBridgePublisher implements EventPublisher {
         response = await this.eventBridge.send(new PutEventsCommand({ Entries: pending }));
       } catch (error) {
         // The SDK has already retried the call itself (throttling, 5xx); what is left is final.
-        throw new EventPublishError(pending.map((p) => this.failure(p, 'RequestFailed', (error as Error)?.message)), { cause: error });
+        throw new EventPublishError(
+          pending.map((p) => this.failure(p, 'RequestFailed', (error as Error)?.message)),
+          { cause: error },
+        );
       }
       // The response lists one result per request entry, in the same order.
       const failed = pending.flatMap((p, i) => {
@@ -137,7 +145,9 @@ export class EventBridgePublisher implements EventPublisher {
       });
       if (failed.length === 0 && (response.FailedEntryCount ?? 0) > 0) {
         // Failures counted but not named: which entries went through is unknown, so none is assumed to.
-        throw new EventPublishError(pending.map((p) => this.failure(p, 'UnreportedFailure', `FailedEntryCount ${response.FailedEntryCount}`)));
+        throw new EventPublishError(
+          pending.map((p) => this.failure(p, 'UnreportedFailure', `FailedEntryCount ${response.FailedEntryCount}`)),
+        );
       }
       if (failed.length === 0) return;
       const final = failed.some((f) => !RETRYABLE_ERROR_CODES.has(f.code)) || attempt >= this.maxAttempts;

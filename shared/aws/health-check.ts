@@ -1,6 +1,13 @@
-import { DescribeAutoScalingGroupsCommand, type AutoScalingClient, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingClient,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { ResolvedTarget } from '../domain/execution';
 import type { Template } from '../domain/template';
@@ -40,7 +47,9 @@ export class AwsHealthCheck implements HealthCheck {
     let checked = 0;
     try {
       const instances = targets.filter((t) => t.resourceType === AWS_RESOURCE_TYPES.instance);
-      const groups = [...new Set(instances.flatMap((t) => (t.attributes?.[ASG_NAME_TAG] ? [t.attributes[ASG_NAME_TAG]] : [])))];
+      const groups = [
+        ...new Set(instances.flatMap((t) => (t.attributes?.[ASG_NAME_TAG] ? [t.attributes[ASG_NAME_TAG]] : []))),
+      ];
       const ungrouped = instances.filter((t) => !t.attributes?.[ASG_NAME_TAG]).map((t) => t.id);
       if (groups.length > 0) {
         problems.push(...(await this.groupProblems(groups)));
@@ -63,7 +72,10 @@ export class AwsHealthCheck implements HealthCheck {
       throw new HealthCheckError('could not read the health of the targets', { cause: error });
     }
     if (checked === 0) {
-      return { steady: false, detail: 'no target gives a health signal (FIS experiment templates have none): add an EC2 or RDS target' };
+      return {
+        steady: false,
+        detail: 'no target gives a health signal (FIS experiment templates have none): add an EC2 or RDS target',
+      };
     }
     return problems.length === 0
       ? { steady: true, detail: `${checked} checked, all steady` }
@@ -76,7 +88,10 @@ export class AwsHealthCheck implements HealthCheck {
       let nextToken: string | undefined;
       do {
         const page = await this.options.autoScaling.send(
-          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: batch, ...(nextToken ? { NextToken: nextToken } : {}) }),
+          new DescribeAutoScalingGroupsCommand({
+            AutoScalingGroupNames: batch,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
         );
         found.push(...(page.AutoScalingGroups ?? []));
         nextToken = page.NextToken;
@@ -108,7 +123,8 @@ export class AwsHealthCheck implements HealthCheck {
     try {
       response = await this.options.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     } catch (error) {
-      if (isAwsError(error, 'TargetGroupNotFoundException')) return [`${group}: target group ${targetGroupArn} not found`];
+      if (isAwsError(error, 'TargetGroupNotFoundException'))
+        return [`${group}: target group ${targetGroupArn} not found`];
       throw error;
     }
     const states = new Map(
@@ -118,7 +134,9 @@ export class AwsHealthCheck implements HealthCheck {
     const unhealthy = instanceIds.filter((id) => states.get(id) !== 'healthy');
     return unhealthy.length === 0
       ? []
-      : [`${group}: ${unhealthy.map((id) => `${id} ${states.get(id) ?? 'not registered'}`).join(', ')} in ${shortTargetGroup(targetGroupArn)}`];
+      : [
+          `${group}: ${unhealthy.map((id) => `${id} ${states.get(id) ?? 'not registered'}`).join(', ')} in ${shortTargetGroup(targetGroupArn)}`,
+        ];
   }
 
   private async instanceProblems(ids: string[]): Promise<string[]> {
@@ -127,20 +145,26 @@ export class AwsHealthCheck implements HealthCheck {
     let nextToken: string | undefined;
     do {
       const page = await this.options.ec2.send(
-        new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }], ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new DescribeInstancesCommand({
+          Filters: [{ Name: 'instance-id', Values: ids }],
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
       );
       for (const r of page.Reservations ?? []) {
         for (const i of r.Instances ?? []) if (i.InstanceId) states.set(i.InstanceId, i.State?.Name ?? 'unknown');
       }
       nextToken = page.NextToken;
     } while (nextToken);
-    return ids.filter((id) => states.get(id) !== 'running').map((id) => `${id} ${states.get(id) ?? 'not found'}, in no Auto Scaling group`);
+    return ids
+      .filter((id) => states.get(id) !== 'running')
+      .map((id) => `${id} ${states.get(id) ?? 'not found'}, in no Auto Scaling group`);
   }
 
   private async clusterProblems(id: string): Promise<string[]> {
     let clusters;
     try {
-      clusters = (await this.options.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters ?? [];
+      clusters =
+        (await this.options.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters ?? [];
     } catch (error) {
       if (isAwsError(error, 'DBClusterNotFoundFault')) return [`cluster ${id} not found`];
       throw error;
@@ -152,14 +176,16 @@ export class AwsHealthCheck implements HealthCheck {
       new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [id] }] }),
     );
     for (const m of members.DBInstances ?? []) {
-      if (m.DBInstanceStatus !== 'available') problems.push(`cluster ${id} member ${m.DBInstanceIdentifier} ${m.DBInstanceStatus ?? 'unknown'}`);
+      if (m.DBInstanceStatus !== 'available')
+        problems.push(`cluster ${id} member ${m.DBInstanceIdentifier} ${m.DBInstanceStatus ?? 'unknown'}`);
     }
     return problems;
   }
 
   private async dbProblems(id: string): Promise<string[]> {
     try {
-      const db = (await this.options.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+      const db = (await this.options.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })))
+        .DBInstances?.[0];
       return db?.DBInstanceStatus === 'available' ? [] : [`DB instance ${id} ${db?.DBInstanceStatus ?? 'unknown'}`];
     } catch (error) {
       if (isAwsError(error, 'DBInstanceNotFoundFault')) return [`DB instance ${id} not found`];

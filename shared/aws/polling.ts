@@ -29,7 +29,10 @@ export interface ResolvedPollOptions {
   now?: () => number;
 }
 
-export const resolvePoll = (options: PollOptions | undefined, defaults: { attempts: number; intervalMs: number }): ResolvedPollOptions => ({
+export const resolvePoll = (
+  options: PollOptions | undefined,
+  defaults: { attempts: number; intervalMs: number },
+): ResolvedPollOptions => ({
   attempts: Math.max(1, options?.attempts ?? defaults.attempts),
   intervalMs: Math.max(0, options?.intervalMs ?? defaults.intervalMs),
   sleep: options?.sleep ?? realSleep,

@@ -67,7 +67,9 @@ export class AwsTargetResolver implements TargetResolver {
 
   async candidates(targetName: string, spec: TargetSpec): Promise<ResolvedTarget[]> {
     if (spec.provider !== 'aws') {
-      throw new TargetResolutionError(`target ${targetName}: provider "${spec.provider}" is not served by the AWS resolver`);
+      throw new TargetResolutionError(
+        `target ${targetName}: provider "${spec.provider}" is not served by the AWS resolver`,
+      );
     }
     const tags = this.wantedTags(spec);
     if (tags === undefined) return [];
@@ -86,7 +88,9 @@ export class AwsTargetResolver implements TargetResolver {
       }
     } catch (error) {
       if (error instanceof TargetResolutionError) throw error;
-      throw new TargetResolutionError(`target ${targetName}: could not list ${spec.resourceType} resources`, { cause: error });
+      throw new TargetResolutionError(`target ${targetName}: could not list ${spec.resourceType} resources`, {
+        cause: error,
+      });
     }
   }
 
@@ -98,7 +102,11 @@ export class AwsTargetResolver implements TargetResolver {
     return { ...asked, [key]: value };
   }
 
-  private async instances(targetName: string, spec: TargetSpec, tags: Record<string, string>): Promise<ResolvedTarget[]> {
+  private async instances(
+    targetName: string,
+    spec: TargetSpec,
+    tags: Record<string, string>,
+  ): Promise<ResolvedTarget[]> {
     const filters = withDefaultState(spec.filters ?? [], 'State.Name', 'running');
     const ec2Filters: Filter[] = [
       ...Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
@@ -113,7 +121,11 @@ export class AwsTargetResolver implements TargetResolver {
     do {
       // instance ids go in a filter, not InstanceIds: DescribeInstances refuses InstanceIds with MaxResults.
       const page = await this.options.ec2.send(
-        new DescribeInstancesCommand({ Filters: ec2Filters, MaxResults: 1000, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new DescribeInstancesCommand({
+          Filters: ec2Filters,
+          MaxResults: 1000,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
       );
       for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
       nextToken = page.NextToken;
@@ -139,7 +151,11 @@ export class AwsTargetResolver implements TargetResolver {
       });
   }
 
-  private async clusters(targetName: string, spec: TargetSpec, tags: Record<string, string>): Promise<ResolvedTarget[]> {
+  private async clusters(
+    targetName: string,
+    spec: TargetSpec,
+    tags: Record<string, string>,
+  ): Promise<ResolvedTarget[]> {
     const filters = withDefaultState(spec.filters ?? [], 'Status', 'available');
     const found = [];
     let marker: string | undefined;
@@ -167,7 +183,11 @@ export class AwsTargetResolver implements TargetResolver {
       }));
   }
 
-  private async dbInstances(targetName: string, spec: TargetSpec, tags: Record<string, string>): Promise<ResolvedTarget[]> {
+  private async dbInstances(
+    targetName: string,
+    spec: TargetSpec,
+    tags: Record<string, string>,
+  ): Promise<ResolvedTarget[]> {
     const filters = withDefaultState(spec.filters ?? [], 'DBInstanceStatus', 'available');
     const found = [];
     let marker: string | undefined;
@@ -200,7 +220,11 @@ export class AwsTargetResolver implements TargetResolver {
       }));
   }
 
-  private async fisTemplates(targetName: string, spec: TargetSpec, tags: Record<string, string>): Promise<ResolvedTarget[]> {
+  private async fisTemplates(
+    targetName: string,
+    spec: TargetSpec,
+    tags: Record<string, string>,
+  ): Promise<ResolvedTarget[]> {
     const templates: { id?: string; tags?: Record<string, string> }[] = [];
     if (spec.resourceIds) {
       for (const id of spec.resourceIds) {

@@ -30,7 +30,8 @@ export const registerBindings = async (store: Store, template: Template): Promis
       }
       if (current.templates.includes(template.id)) break;
       const next = { templates: [...current.templates, template.id].sort(), revision: current.revision + 1 };
-      if (await store.updateRecord(RECORDS.binding, id, next, { field: 'revision', expected: [current.revision] })) break;
+      if (await store.updateRecord(RECORDS.binding, id, next, { field: 'revision', expected: [current.revision] }))
+        break;
     }
   }
 };
@@ -59,15 +60,28 @@ export const boundTemplates = async (
   const found: BoundTemplate[] = [];
   for (const id of [...(index?.templates ?? [])].sort()) {
     const template = await store.getTemplate(id);
-    const binding = template ? (options.anyAction ? bindingOfStage(template, where.pipeline, where.stage) : bindingFor(template, where)) : undefined;
+    const binding = template
+      ? options.anyAction
+        ? bindingOfStage(template, where.pipeline, where.stage)
+        : bindingFor(template, where)
+      : undefined;
     if (template && binding) found.push({ template, binding });
   }
   return found;
 };
 
-export const bindingFor = (template: Template, where: { pipeline: string; stage: string; action?: string }): PipelineBinding | undefined =>
-  template.delivery?.pipelines.find((b) => b.pipeline === where.pipeline && b.stage === where.stage && b.action === where.action);
+export const bindingFor = (
+  template: Template,
+  where: { pipeline: string; stage: string; action?: string },
+): PipelineBinding | undefined =>
+  template.delivery?.pipelines.find(
+    (b) => b.pipeline === where.pipeline && b.stage === where.stage && b.action === where.action,
+  );
 
 /** The binding of an execution's template to the stage that triggered it, whatever the action. */
-export const bindingOfStage = (template: Template | undefined, pipeline: string, stage: string): PipelineBinding | undefined =>
+export const bindingOfStage = (
+  template: Template | undefined,
+  pipeline: string,
+  stage: string,
+): PipelineBinding | undefined =>
   template?.delivery?.pipelines.find((b) => b.pipeline === pipeline && b.stage === stage);

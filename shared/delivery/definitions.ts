@@ -28,13 +28,22 @@ export type ExtrasSource = DeliveryExtras | (() => DeliveryExtras);
  */
 export const deliveryDefinitions = (extras: ExtrasSource) => {
   let resolved: DeliveryExtras | undefined;
-  const extend = (deps: PhaseDependencies): DeliveryDependencies => ({ ...deps, ...(resolved ??= typeof extras === 'function' ? extras() : extras) });
+  const extend = (deps: PhaseDependencies): DeliveryDependencies => ({
+    ...deps,
+    ...(resolved ??= typeof extras === 'function' ? extras() : extras),
+  });
   return {
     pipelineTrigger: {
       name: DELIVERY_FUNCTION_NAMES.pipelineTrigger,
       routes: [
-        { contract: CodePipelineStageExecutionStateChange, run: (event, deps) => startPipelineExperiments(event, extend(deps)) },
-        { contract: CodePipelineActionExecutionStateChange, run: (event, deps) => startPipelineExperiments(event, extend(deps)) },
+        {
+          contract: CodePipelineStageExecutionStateChange,
+          run: (event, deps) => startPipelineExperiments(event, extend(deps)),
+        },
+        {
+          contract: CodePipelineActionExecutionStateChange,
+          run: (event, deps) => startPipelineExperiments(event, extend(deps)),
+        },
       ],
     },
     pipelineRollback: {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ExperimentRequested, GameDayCompleted, type EventOf, type ExperimentCompleted, type GameDayDue } from '../../events';
+import {
+  ExperimentRequested,
+  GameDayCompleted,
+  type EventOf,
+  type ExperimentCompleted,
+  type GameDayDue,
+} from '../../events';
 import type { Status, Trigger, Verdict } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
@@ -59,7 +65,14 @@ export const runOutcomes = (record: GameDayRun & Record<string, unknown>): Map<s
   return outcomes;
 };
 
-const skip = async (deps: DeliveryDependencies, runId: string, suite: DueSuite, dueAt: string | undefined, action: string, reason: string): Promise<BusEntry[]> => {
+const skip = async (
+  deps: DeliveryDependencies,
+  runId: string,
+  suite: DueSuite,
+  dueAt: string | undefined,
+  action: string,
+  reason: string,
+): Promise<BusEntry[]> => {
   const at = deps.clock.now().toISOString();
   const record: GameDayRun = {
     runId,
@@ -80,23 +93,38 @@ const skip = async (deps: DeliveryDependencies, runId: string, suite: DueSuite, 
 };
 
 /** Takes the suite's lock for `runId`; the reason it cannot, otherwise. */
-const lockSuite = async (deps: DeliveryDependencies, suite: string, runId: string): Promise<{ locked: true; tookOver?: string } | { locked: false; reason: string }> => {
+const lockSuite = async (
+  deps: DeliveryDependencies,
+  suite: string,
+  runId: string,
+): Promise<{ locked: true; tookOver?: string } | { locked: false; reason: string }> => {
   const { store, clock, delivery } = deps;
   for (let attempt = 0; attempt < 5; attempt++) {
     const now = clock.now();
     const lock = await store.getRecord<SuiteLock>(RECORDS.suiteLock, suite);
     const mine: SuiteLock = { status: 'RUNNING', runId, startedAt: now.toISOString() };
     if (!lock) {
-      if (await store.putRecordOnce(RECORDS.suiteLock, suite, mine as unknown as Record<string, unknown>)) return { locked: true };
+      if (await store.putRecordOnce(RECORDS.suiteLock, suite, mine as unknown as Record<string, unknown>))
+        return { locked: true };
       continue;
     }
     if (lock.runId === runId && lock.status === 'RUNNING') return { locked: true };
     const stale = lock.status === 'RUNNING' && Date.parse(lock.startedAt) + delivery.gameDayRunStaleMs < now.getTime();
     if (lock.status === 'RUNNING' && !stale) {
-      return { locked: false, reason: `the previous run ${lock.runId} of suite ${suite} is still active (started ${lock.startedAt})` };
+      return {
+        locked: false,
+        reason: `the previous run ${lock.runId} of suite ${suite} is still active (started ${lock.startedAt})`,
+      };
     }
     // The run id is unique per run: the conditional write lets exactly one taker win.
-    if (await store.updateRecord(RECORDS.suiteLock, suite, { ...mine, lastRunId: lock.runId }, { field: 'runId', expected: [lock.runId] })) {
+    if (
+      await store.updateRecord(
+        RECORDS.suiteLock,
+        suite,
+        { ...mine, lastRunId: lock.runId },
+        { field: 'runId', expected: [lock.runId] },
+      )
+    ) {
       return stale ? { locked: true, tookOver: lock.runId } : { locked: true };
     }
   }
@@ -116,14 +144,21 @@ const requestEntry = (deps: DeliveryDependencies, run: GameDayRun, index: number
   });
 };
 
-const triggerOf = (run: Pick<GameDayRun, 'suite' | 'runId'>): Trigger => ({ type: 'gameday', reference: run.runId, gameDay: { suite: run.suite, runId: run.runId } });
+const triggerOf = (run: Pick<GameDayRun, 'suite' | 'runId'>): Trigger => ({
+  type: 'gameday',
+  reference: run.runId,
+  gameDay: { suite: run.suite, runId: run.runId },
+});
 
 /**
  * GameDayDue → the run starts, or is skipped with its reason journaled in the game-day record:
  * outside allowed hours, inside a blackout window, while the suite's previous run is still
  * active (a conditional write on the suite's lock), or when a template is not stored.
  */
-export const startGameDay = async (event: EventOf<typeof GameDayDue>, deps: DeliveryDependencies): Promise<BusEntry[]> => {
+export const startGameDay = async (
+  event: EventOf<typeof GameDayDue>,
+  deps: DeliveryDependencies,
+): Promise<BusEntry[]> => {
   const { store, clock } = deps;
   const { suite, dueAt } = event.detail;
   const runId = event.detail.runId ?? event.id;
@@ -137,7 +172,15 @@ export const startGameDay = async (event: EventOf<typeof GameDayDue>, deps: Deli
     if (!calendar.allowed) return skip(deps, runId, suite, dueAt, 'calendar', calendar.reason);
     const missing: string[] = [];
     for (const t of suite.templates) if (typeof t === 'string' && !(await store.getTemplate(t))) missing.push(t);
-    if (missing.length) return skip(deps, runId, suite, dueAt, 'templates', `template${missing.length > 1 ? 's' : ''} not stored: ${missing.join(', ')}`);
+    if (missing.length)
+      return skip(
+        deps,
+        runId,
+        suite,
+        dueAt,
+        'templates',
+        `template${missing.length > 1 ? 's' : ''} not stored: ${missing.join(', ')}`,
+      );
   }
 
   const lock = await lockSuite(deps, suite.name, runId);
@@ -156,10 +199,32 @@ export const startGameDay = async (event: EventOf<typeof GameDayDue>, deps: Deli
       order: suite.order,
       dryRun: suite.dryRun,
       next: suite.order === 'parallel' ? suite.templates.length - 1 : 0,
-      executions: suite.templates.map((template) => ({ executionId: randomUUID(), experimentId: templateIdOf(template), template })),
+      executions: suite.templates.map((template) => ({
+        executionId: randomUUID(),
+        experimentId: templateIdOf(template),
+        template,
+      })),
       journal: [
-        ...(lock.tookOver ? [{ at, action: 'lock', outcome: 'ok' as const, detail: { tookOverFrom: lock.tookOver, reason: 'that run is older than the stale limit' } }] : []),
-        { at, action: 'start', outcome: 'ok', detail: { templates: suite.templates.map(templateIdOf), order: suite.order, requestedBy: event.detail.requestedBy ?? 'schedule' } },
+        ...(lock.tookOver
+          ? [
+              {
+                at,
+                action: 'lock',
+                outcome: 'ok' as const,
+                detail: { tookOverFrom: lock.tookOver, reason: 'that run is older than the stale limit' },
+              },
+            ]
+          : []),
+        {
+          at,
+          action: 'start',
+          outcome: 'ok',
+          detail: {
+            templates: suite.templates.map(templateIdOf),
+            order: suite.order,
+            requestedBy: event.detail.requestedBy ?? 'schedule',
+          },
+        },
       ],
     };
     if (!(await store.putRecordOnce(RECORDS.gameDayRun, runId, fresh as unknown as Record<string, unknown>))) {
@@ -168,7 +233,7 @@ export const startGameDay = async (event: EventOf<typeof GameDayDue>, deps: Deli
       run = fresh;
     }
   }
-  if (!run || run.status !== 'RUNNING') return [];
+  if (run?.status !== 'RUNNING') return [];
   const trigger = triggerOf(run);
   // A replay (the same event after an attempt that stopped halfway) requests the same executions;
   // prepare creates each execution once.
@@ -183,7 +248,10 @@ const overallVerdict = (verdicts: readonly Verdict[]): Verdict =>
  * sequential run; when every execution is final, GameDayCompleted (published once: the run moves
  * RUNNING → COMPLETED by a conditional write) and the suite's lock is given back.
  */
-export const recordGameDayResult = async (event: EventOf<typeof ExperimentCompleted>, deps: DeliveryDependencies): Promise<BusEntry[]> => {
+export const recordGameDayResult = async (
+  event: EventOf<typeof ExperimentCompleted>,
+  deps: DeliveryDependencies,
+): Promise<BusEntry[]> => {
   const { store, clock } = deps;
   const result = event.detail;
   const ref = result.trigger.gameDay;
@@ -191,7 +259,12 @@ export const recordGameDayResult = async (event: EventOf<typeof ExperimentComple
   const run = await store.getRecord<GameDayRun>(RECORDS.gameDayRun, ref.runId);
   const index = run?.executions.findIndex((e) => e.executionId === result.executionId) ?? -1;
   if (!run || index < 0) {
-    await store.journal(result.executionId, { phase: PHASE, action: 'ExperimentCompleted', outcome: 'skipped', detail: { reason: `no game-day run ${ref.runId} lists this execution` } });
+    await store.journal(result.executionId, {
+      phase: PHASE,
+      action: 'ExperimentCompleted',
+      outcome: 'skipped',
+      detail: { reason: `no game-day run ${ref.runId} lists this execution` },
+    });
     return [];
   }
   const outcome: ExecutionOutcome = { status: result.status, verdict: result.verdict, reasons: result.reasons };
@@ -199,7 +272,9 @@ export const recordGameDayResult = async (event: EventOf<typeof ExperimentComple
 
   const entries: BusEntry[] = [];
   if (run.order === 'sequential' && index + 1 < run.executions.length) {
-    if (await store.updateRecord(RECORDS.gameDayRun, run.runId, { next: index + 1 }, { field: 'next', expected: [index] })) {
+    if (
+      await store.updateRecord(RECORDS.gameDayRun, run.runId, { next: index + 1 }, { field: 'next', expected: [index] })
+    ) {
       entries.push(requestEntry(deps, run, index + 1, triggerOf(run)));
     }
     return entries;
@@ -210,11 +285,27 @@ export const recordGameDayResult = async (event: EventOf<typeof ExperimentComple
   if (outcomes.size < current.executions.length) return entries;
   const verdict = overallVerdict([...outcomes.values()].map((o) => o.verdict));
   const completedAt = clock.now().toISOString();
-  if (!(await store.updateRecord(RECORDS.gameDayRun, run.runId, { status: 'COMPLETED', verdict, completedAt }, { field: 'status', expected: ['RUNNING'] }))) {
+  if (
+    !(await store.updateRecord(
+      RECORDS.gameDayRun,
+      run.runId,
+      { status: 'COMPLETED', verdict, completedAt },
+      { field: 'status', expected: ['RUNNING'] },
+    ))
+  ) {
     return entries;
   }
-  await store.updateRecord(RECORDS.suiteLock, run.suite, { status: 'IDLE', lastRunId: run.runId }, { field: 'runId', expected: [run.runId] });
-  const executions = current.executions.map((e) => ({ executionId: e.executionId, experimentId: e.experimentId, ...outcomes.get(e.executionId)! }));
+  await store.updateRecord(
+    RECORDS.suiteLock,
+    run.suite,
+    { status: 'IDLE', lastRunId: run.runId },
+    { field: 'runId', expected: [run.runId] },
+  );
+  const executions = current.executions.map((e) => ({
+    executionId: e.executionId,
+    experimentId: e.experimentId,
+    ...outcomes.get(e.executionId)!,
+  }));
   const count = (v: Verdict) => executions.filter((e) => e.verdict === v).length;
   entries.push(
     GameDayCompleted.entry({
@@ -222,7 +313,12 @@ export const recordGameDayResult = async (event: EventOf<typeof ExperimentComple
       runId: run.runId,
       environment: run.environment,
       verdict,
-      counts: { total: executions.length, passed: count('PASSED'), failed: count('FAILED'), inconclusive: count('INCONCLUSIVE') },
+      counts: {
+        total: executions.length,
+        passed: count('PASSED'),
+        failed: count('FAILED'),
+        inconclusive: count('INCONCLUSIVE'),
+      },
       executions,
       startedAt: run.startedAt,
       completedAt,

@@ -47,10 +47,17 @@ const PIPELINE_EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
  */
 export const gateParametersSchema = z
   .object({
-    templates: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a template id')).min(1).max(20).optional(),
+    templates: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a template id'))
+      .min(1)
+      .max(20)
+      .optional(),
     pipeline: z.string().min(1).max(100).optional(),
     stage: z.string().min(1).max(100).optional(),
-    pipelineExecutionId: z.string().regex(PIPELINE_EXECUTION_ID, 'a pipeline execution id: use #{codepipeline.PipelineExecutionId}').optional(),
+    pipelineExecutionId: z
+      .string()
+      .regex(PIPELINE_EXECUTION_ID, 'a pipeline execution id: use #{codepipeline.PipelineExecutionId}')
+      .optional(),
     maxWait: z
       .string()
       .refine((v) => (parseDurationMs(v) ?? 0) > 0, { message: 'an ISO-8601 duration (PT45M)' })
@@ -61,7 +68,9 @@ export const gateParametersSchema = z
   .refine((p) => p.templates !== undefined || (p.pipeline !== undefined && p.stage !== undefined), {
     message: 'name "templates", or "pipeline" and "stage" (the templates bound to that stage)',
   })
-  .refine((p) => (p.pipeline === undefined) === (p.stage === undefined), { message: '"pipeline" and "stage" go together' });
+  .refine((p) => (p.pipeline === undefined) === (p.stage === undefined), {
+    message: '"pipeline" and "stage" go together',
+  });
 
 export type GateParameters = z.output<typeof gateParametersSchema>;
 
@@ -77,7 +86,8 @@ export const parsePipelineJob = (raw: unknown, account: string): PipelineJob => 
     throw new MalformedEventError('CodePipeline.job', problemsFrom(result.error));
   }
   const job = result.data['CodePipeline.job'];
-  if (job.accountId !== account) throw new ForgedEventError('CodePipeline.job', `account ${job.accountId} is not this stack's account`);
+  if (job.accountId !== account)
+    throw new ForgedEventError('CodePipeline.job', `account ${job.accountId} is not this stack's account`);
   return job;
 };
 
@@ -93,7 +103,13 @@ export const parseGateParameters = (text: string | undefined): GateParameters =>
   try {
     doc = JSON.parse(text ?? '');
   } catch {
-    throw new InvalidGateParametersError([{ path: '', message: 'not a JSON object (e.g. {"pipeline":"checkout","stage":"Deploy","pipelineExecutionId":"#{codepipeline.PipelineExecutionId}"})' }]);
+    throw new InvalidGateParametersError([
+      {
+        path: '',
+        message:
+          'not a JSON object (e.g. {"pipeline":"checkout","stage":"Deploy","pipelineExecutionId":"#{codepipeline.PipelineExecutionId}"})',
+      },
+    ]);
   }
   const result = gateParametersSchema.safeParse(doc);
   if (!result.success) {
@@ -121,7 +137,11 @@ export interface GateRun {
 
 const fail = (jobId: string, type: FailureType, message: string, externalExecutionId?: string): JobFailure => ({
   jobId,
-  failureDetails: { type, message: clip(message, LIMITS.failureMessage), ...(externalExecutionId ? { externalExecutionId } : {}) },
+  failureDetails: {
+    type,
+    message: clip(message, LIMITS.failureMessage),
+    ...(externalExecutionId ? { externalExecutionId } : {}),
+  },
 });
 
 const formatWait = (ms: number): string => {
@@ -139,12 +159,17 @@ const startGateRun = async (job: PipelineJob, deps: DeliveryDependencies): Promi
   try {
     params = parseGateParameters(job.data.actionConfiguration.configuration.UserParameters);
   } catch (error) {
-    if (error instanceof InvalidGateParametersError) return fail(job.id, 'ConfigurationError', `faultline gate: ${error.message}`);
+    if (error instanceof InvalidGateParametersError)
+      return fail(job.id, 'ConfigurationError', `faultline gate: ${error.message}`);
     throw error;
   }
   const maxWaitMs = params.maxWait ? parseDurationMs(params.maxWait)! : delivery.gateMaxWaitMs;
   if (maxWaitMs > delivery.gateMaxWaitLimitMs) {
-    return fail(job.id, 'ConfigurationError', `faultline gate: maxWait ${params.maxWait} is longer than the gate's limit ${formatWait(delivery.gateMaxWaitLimitMs)} (CodePipeline fails the action after 24 hours)`);
+    return fail(
+      job.id,
+      'ConfigurationError',
+      `faultline gate: maxWait ${params.maxWait} is longer than the gate's limit ${formatWait(delivery.gateMaxWaitLimitMs)} (CodePipeline fails the action after 24 hours)`,
+    );
   }
 
   const existing = await store.getRecord<GateRun>(RECORDS.gate, job.id);
@@ -158,12 +183,20 @@ const startGateRun = async (job: PipelineJob, deps: DeliveryDependencies): Promi
       templates.push({ id, ...(stored ? { version: stored.version } : {}) });
     }
   } else {
-    for (const { template } of await boundTemplates(store, { pipeline: params.pipeline!, stage: params.stage! }, { anyAction: true })) {
+    for (const { template } of await boundTemplates(
+      store,
+      { pipeline: params.pipeline!, stage: params.stage! },
+      { anyAction: true },
+    )) {
       templates.push({ id: template.id, version: template.version });
     }
   }
   if (templates.length === 0) {
-    return fail(job.id, 'ConfigurationError', `faultline gate: no template is bound to pipeline ${params.pipeline} stage ${params.stage}, and UserParameters name none`);
+    return fail(
+      job.id,
+      'ConfigurationError',
+      `faultline gate: no template is bound to pipeline ${params.pipeline} stage ${params.stage}, and UserParameters name none`,
+    );
   }
 
   const now = clock.now();
@@ -171,7 +204,14 @@ const startGateRun = async (job: PipelineJob, deps: DeliveryDependencies): Promi
     type: 'pipeline',
     reference: `codepipeline-job:${job.id}`,
     ...(params.pipeline && params.stage && params.pipelineExecutionId
-      ? { pipeline: { name: params.pipeline, stage: params.stage, executionId: params.pipelineExecutionId, jobId: job.id } }
+      ? {
+          pipeline: {
+            name: params.pipeline,
+            stage: params.stage,
+            executionId: params.pipelineExecutionId,
+            jobId: job.id,
+          },
+        }
       : {}),
   };
   const run: GateRun = {
@@ -179,7 +219,11 @@ const startGateRun = async (job: PipelineJob, deps: DeliveryDependencies): Promi
     startedAt: now.toISOString(),
     deadline: new Date(now.getTime() + maxWaitMs).toISOString(),
     maxWait: params.maxWait ?? formatWait(maxWaitMs),
-    executions: templates.map((t) => ({ executionId: randomUUID(), experimentId: t.id, ...(t.version ? { templateVersion: t.version } : {}) })),
+    executions: templates.map((t) => ({
+      executionId: randomUUID(),
+      experimentId: t.id,
+      ...(t.version ? { templateVersion: t.version } : {}),
+    })),
     trigger,
     dryRun: params.dryRun ?? false,
     requested: false,
@@ -199,7 +243,9 @@ const describe = (e: GateRun['executions'][number], execution: Execution | undef
 
 /** Judges the gate run now: passed, failed, or still waiting. */
 const judgeGateRun = async (jobId: string, run: GateRun, deps: DeliveryDependencies): Promise<GateAnswer> => {
-  const executions = await Promise.all(run.executions.map(async (e) => ({ e, execution: await deps.store.getExecution(e.executionId) })));
+  const executions = await Promise.all(
+    run.executions.map(async (e) => ({ e, execution: await deps.store.getExecution(e.executionId) })),
+  );
   const final = executions.filter(({ execution }) => execution && isFinal(execution.status));
   if (final.length === executions.length) {
     const notPassed = executions.filter(({ execution }) => execution!.verdict !== 'PASSED');
@@ -207,13 +253,22 @@ const judgeGateRun = async (jobId: string, run: GateRun, deps: DeliveryDependenc
       const summary = `faultline: ${executions.length} experiment${executions.length > 1 ? 's' : ''} PASSED (${executions.map(({ e }) => e.experimentId).join(', ')})`;
       return {
         kind: 'passed',
-        request: { jobId, executionDetails: { summary: clip(summary, LIMITS.summary), externalExecutionId: run.gateId, percentComplete: 100 } },
+        request: {
+          jobId,
+          executionDetails: {
+            summary: clip(summary, LIMITS.summary),
+            externalExecutionId: run.gateId,
+            percentComplete: 100,
+          },
+        },
       };
     }
     const message = [
       `faultline: ${notPassed.length} of ${executions.length} experiment${executions.length > 1 ? 's' : ''} did not pass.`,
       ...notPassed.map(({ e, execution }) => describe(e, execution)),
-      ...executions.filter(({ execution }) => execution!.verdict === 'PASSED').map(({ e, execution }) => describe(e, execution)),
+      ...executions
+        .filter(({ execution }) => execution!.verdict === 'PASSED')
+        .map(({ e, execution }) => describe(e, execution)),
     ].join('\n');
     return { kind: 'failed', request: fail(jobId, 'JobFailed', message, run.gateId) };
   }
@@ -233,7 +288,10 @@ const judgeGateRun = async (jobId: string, run: GateRun, deps: DeliveryDependenc
       jobId,
       continuationToken: run.gateId,
       executionDetails: {
-        summary: clip(`faultline: ${final.length} of ${executions.length} experiments finished; waiting until ${run.deadline}`, LIMITS.summary),
+        summary: clip(
+          `faultline: ${final.length} of ${executions.length} experiments finished; waiting until ${run.deadline}`,
+          LIMITS.summary,
+        ),
         externalExecutionId: run.gateId,
         percentComplete: percent,
       },
@@ -250,7 +308,13 @@ export const runPipelineGate = async (job: PipelineJob, deps: DeliveryDependenci
   const token = job.data.continuationToken;
   if (token) {
     const found = await deps.store.getRecord<GateRun>(RECORDS.gate, token);
-    run = found ?? fail(job.id, 'JobFailed', `faultline gate: unknown continuation token: no gate run ${clip(token, 200)} in this stack's table`);
+    run =
+      found ??
+      fail(
+        job.id,
+        'JobFailed',
+        `faultline gate: unknown continuation token: no gate run ${clip(token, 200)} in this stack's table`,
+      );
   } else {
     run = await startGateRun(job, deps);
   }
@@ -290,7 +354,10 @@ export type GateDependencySource = DeliveryDependencies | (() => DeliveryDepende
  * pipeline must not wait 20 minutes to learn it); an internal error fails the job with its name
  * and message; only an error reporting to CodePipeline is rethrown, so that Lambda retries.
  */
-export const createPipelineGateHandler = (source: GateDependencySource, logger: Logger = createLogger('pipelineGate')) => {
+export const createPipelineGateHandler = (
+  source: GateDependencySource,
+  logger: Logger = createLogger('pipelineGate'),
+) => {
   let resolved: DeliveryDependencies | undefined;
   const dependencies = () => (resolved ??= typeof source === 'function' ? source() : source);
 
@@ -302,7 +369,12 @@ export const createPipelineGateHandler = (source: GateDependencySource, logger: 
     } catch (error) {
       const jobId = jobIdOf(raw);
       const problems = error instanceof MalformedEventError ? error.problems : undefined;
-      logger.error('job refused', { jobId, error: (error as Error).message, name: (error as Error).name, ...(problems ? { problems } : {}) });
+      logger.error('job refused', {
+        jobId,
+        error: (error as Error).message,
+        name: (error as Error).name,
+        ...(problems ? { problems } : {}),
+      });
       if (jobId && error instanceof MalformedEventError) {
         const request = fail(jobId, 'ConfigurationError', `faultline gate: ${error.message}`);
         await deps.pipelines.putJobFailure(request);
@@ -316,7 +388,9 @@ export const createPipelineGateHandler = (source: GateDependencySource, logger: 
       answer = await runPipelineGate(job, deps);
     } catch (error) {
       logger.error('gate failed', { jobId: job.id, error: (error as Error).message, name: (error as Error).name });
-      await deps.pipelines.putJobFailure(fail(job.id, 'JobFailed', `faultline gate error: ${(error as Error).name}: ${(error as Error).message}`));
+      await deps.pipelines.putJobFailure(
+        fail(job.id, 'JobFailed', `faultline gate error: ${(error as Error).name}: ${(error as Error).message}`),
+      );
       return { jobId: job.id, answer: 'failed' };
     }
     logger.info('job answered', {

@@ -13,7 +13,14 @@ import {
  * calls and prints them, so that a run on one machine shows what AWS would have been asked.
  */
 
-export const FAILURE_TYPES = ['JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable'] as const;
+export const FAILURE_TYPES = [
+  'JobFailed',
+  'ConfigurationError',
+  'PermissionError',
+  'RevisionOutOfSync',
+  'RevisionUnavailable',
+  'SystemUnavailable',
+] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 
 export interface JobSuccess {
@@ -51,7 +58,11 @@ export interface PipelineControl {
    * The newest execution, other than `excluding`, that succeeded in the stage and is not itself a
    * rollback (RollbackStage refuses those): what a stage is rolled back to. Undefined when none.
    */
-  lastGoodExecution(request: { pipelineName: string; stageName: string; excluding: string }): Promise<string | undefined>;
+  lastGoodExecution(request: {
+    pipelineName: string;
+    stageName: string;
+    excluding: string;
+  }): Promise<string | undefined>;
 }
 
 /** CodePipeline limits: failure message 5000, execution summary 2048, reason 200 characters. */
@@ -81,12 +92,25 @@ export class AwsPipelineControl implements PipelineControl {
     return out.pipelineExecutionId ? { pipelineExecutionId: out.pipelineExecutionId } : {};
   }
 
-  async lastGoodExecution({ pipelineName, stageName, excluding }: { pipelineName: string; stageName: string; excluding: string }): Promise<string | undefined> {
+  async lastGoodExecution({
+    pipelineName,
+    stageName,
+    excluding,
+  }: {
+    pipelineName: string;
+    stageName: string;
+    excluding: string;
+  }): Promise<string | undefined> {
     let nextToken: string | undefined;
     // Newest first; a few pages are plenty (history is kept 12 months, 100 per page).
     for (let page = 0; page < 5; page++) {
       const out = await this.client.send(
-        new ListPipelineExecutionsCommand({ pipelineName, filter: { succeededInStage: { stageName } }, maxResults: 100, ...(nextToken ? { nextToken } : {}) }),
+        new ListPipelineExecutionsCommand({
+          pipelineName,
+          filter: { succeededInStage: { stageName } },
+          maxResults: 100,
+          ...(nextToken ? { nextToken } : {}),
+        }),
       );
       const found = (out.pipelineExecutionSummaries ?? []).find(
         (s) => s.pipelineExecutionId && s.pipelineExecutionId !== excluding && s.executionType !== 'ROLLBACK',
@@ -134,14 +158,25 @@ export class LocalPipelineControl implements PipelineControl {
     return { pipelineExecutionId: input.pipelineExecutionId };
   }
 
-  async lastGoodExecution({ pipelineName, stageName, excluding }: { pipelineName: string; stageName: string; excluding: string }): Promise<string | undefined> {
+  async lastGoodExecution({
+    pipelineName,
+    stageName,
+    excluding,
+  }: {
+    pipelineName: string;
+    stageName: string;
+    excluding: string;
+  }): Promise<string | undefined> {
     return (this.history.get(`${pipelineName}/${stageName}`) ?? []).find((id) => id !== excluding);
   }
 
   /** Records that an execution succeeded in a stage (what CodePipeline's history would show). */
   succeeded(pipelineName: string, stageName: string, pipelineExecutionId: string): void {
     const key = `${pipelineName}/${stageName}`;
-    this.history.set(key, [pipelineExecutionId, ...(this.history.get(key) ?? []).filter((id) => id !== pipelineExecutionId)]);
+    this.history.set(key, [
+      pipelineExecutionId,
+      ...(this.history.get(key) ?? []).filter((id) => id !== pipelineExecutionId),
+    ]);
   }
 
   private record(call: PipelineCall): void {

@@ -9,7 +9,11 @@ import type { PipelineStartedRecord } from './trigger';
 /** JSON with object keys sorted: the same document whatever order the table returned its keys in. */
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
   );
 
 const PHASE = 'pipelineRollback';
@@ -33,15 +37,25 @@ const PHASE = 'pipelineRollback';
  * and the binding is read from the stored template version the trigger started, never from a
  * template the request carried. Anything else is refused and the refusal journaled.
  */
-export const reactToVerdict = async (event: EventOf<typeof ExperimentCompleted>, deps: DeliveryDependencies): Promise<BusEntry[]> => {
+export const reactToVerdict = async (
+  event: EventOf<typeof ExperimentCompleted>,
+  deps: DeliveryDependencies,
+): Promise<BusEntry[]> => {
   const { store, pipelines, clock } = deps;
   const announced = event.detail;
   if (announced.trigger.type !== 'pipeline' || !announced.trigger.pipeline || announced.verdict === 'PASSED') return [];
-  const journal = (action: string, outcome: 'ok' | 'failed' | 'skipped' | 'duplicate', detail: Record<string, unknown>, error?: string) =>
-    store.journal(announced.executionId, { phase: PHASE, action, outcome, detail, ...(error ? { error } : {}) });
+  const journal = (
+    action: string,
+    outcome: 'ok' | 'failed' | 'skipped' | 'duplicate',
+    detail: Record<string, unknown>,
+    error?: string,
+  ) => store.journal(announced.executionId, { phase: PHASE, action, outcome, detail, ...(error ? { error } : {}) });
 
   if (announced.trigger.pipeline.jobId) {
-    await journal('onFailure', 'skipped', { reason: 'started by the pipeline gate, which fails its job', jobId: announced.trigger.pipeline.jobId });
+    await journal('onFailure', 'skipped', {
+      reason: 'started by the pipeline gate, which fails its job',
+      jobId: announced.trigger.pipeline.jobId,
+    });
     return [];
   }
 
@@ -53,10 +67,13 @@ export const reactToVerdict = async (event: EventOf<typeof ExperimentCompleted>,
     return [];
   };
   const source = execution.trigger.pipeline;
-  if (execution.trigger.type !== 'pipeline' || !source || source.jobId) return refuse('the execution was not started by a pipeline stage');
-  if (!isFinal(execution.status) || !execution.verdict) return refuse(`the execution is not final (${execution.status})`);
+  if (execution.trigger.type !== 'pipeline' || !source || source.jobId)
+    return refuse('the execution was not started by a pipeline stage');
+  if (!isFinal(execution.status) || !execution.verdict)
+    return refuse(`the execution is not final (${execution.status})`);
   if (execution.verdict === 'PASSED') return refuse('the execution PASSED');
-  if (execution.dryRun) return refuse('a dry run never acts on a pipeline', { pipeline: source.name, stage: source.stage });
+  if (execution.dryRun)
+    return refuse('a dry run never acts on a pipeline', { pipeline: source.name, stage: source.stage });
 
   // Only an execution the pipeline trigger itself planned for this very pipeline run may act on
   // it: an ExperimentRequested anyone publishes (inline template, any trigger) has no such record.
@@ -81,13 +98,25 @@ export const reactToVerdict = async (event: EventOf<typeof ExperimentCompleted>,
   const template = await store.getTemplate(started.experimentId, started.templateVersion);
   if (!template) return refuse(`no stored template ${started.experimentId} version ${started.templateVersion}`);
   if (!execution.template || canonical(execution.template) !== canonical(template)) {
-    return refuse(`the execution did not run the stored template ${started.experimentId} version ${started.templateVersion}`);
+    return refuse(
+      `the execution did not run the stored template ${started.experimentId} version ${started.templateVersion}`,
+    );
   }
-  const result = { executionId: execution.executionId, experimentId: execution.experimentId, verdict: execution.verdict, status: execution.status };
+  const result = {
+    executionId: execution.executionId,
+    experimentId: execution.experimentId,
+    verdict: execution.verdict,
+    status: execution.status,
+  };
   const binding = bindingOfStage(template, source.name, source.stage);
   const onFailure = binding?.onFailure ?? 'none';
   if (onFailure === 'none') {
-    await journal('onFailure', 'skipped', { onFailure, verdict: result.verdict, pipeline: source.name, stage: source.stage });
+    await journal('onFailure', 'skipped', {
+      onFailure,
+      verdict: result.verdict,
+      pipeline: source.name,
+      stage: source.stage,
+    });
     return [];
   }
 
@@ -100,7 +129,10 @@ export const reactToVerdict = async (event: EventOf<typeof ExperimentCompleted>,
   if (!claimed) {
     const first = await store.getRecord<{ executionId: string }>(RECORDS.pipelineReaction, reactionId);
     if (first?.executionId !== result.executionId) {
-      await journal(onFailure, 'duplicate', { reason: `already asked for by execution ${first?.executionId}`, pipelineRun: reactionId });
+      await journal(onFailure, 'duplicate', {
+        reason: `already asked for by execution ${first?.executionId}`,
+        pipelineRun: reactionId,
+      });
       return [];
     }
     // A retry of this very event after a failed call: ask again.
@@ -109,7 +141,11 @@ export const reactToVerdict = async (event: EventOf<typeof ExperimentCompleted>,
   const why = `faultline: ${result.experimentId} ${result.verdict} (${result.status}) [${result.executionId}]`;
   try {
     if (onFailure === 'rollback-stage') {
-      const target = await pipelines.lastGoodExecution({ pipelineName: source.name, stageName: source.stage, excluding: source.executionId });
+      const target = await pipelines.lastGoodExecution({
+        pipelineName: source.name,
+        stageName: source.stage,
+        excluding: source.executionId,
+      });
       if (!target) {
         await journal('RollbackStage', 'failed', {
           pipelineName: source.name,
@@ -123,13 +159,23 @@ export const reactToVerdict = async (event: EventOf<typeof ExperimentCompleted>,
       const answer = await pipelines.rollbackStage(request);
       await journal('RollbackStage', 'ok', { request, rollingBackFrom: source.executionId, answer });
     } else {
-      const request = { pipelineName: source.name, pipelineExecutionId: source.executionId, abandon: false, reason: clip(why, LIMITS.stopReason) };
+      const request = {
+        pipelineName: source.name,
+        pipelineExecutionId: source.executionId,
+        abandon: false,
+        reason: clip(why, LIMITS.stopReason),
+      };
       const answer = await pipelines.stopPipelineExecution(request);
       await journal('StopPipelineExecution', 'ok', { request, answer });
     }
   } catch (error) {
     const e = error as Error;
-    await journal(onFailure === 'rollback-stage' ? 'RollbackStage' : 'StopPipelineExecution', 'failed', { pipelineName: source.name, stageName: source.stage, pipelineExecutionId: source.executionId }, `${e.name}: ${e.message}`);
+    await journal(
+      onFailure === 'rollback-stage' ? 'RollbackStage' : 'StopPipelineExecution',
+      'failed',
+      { pipelineName: source.name, stageName: source.stage, pipelineExecutionId: source.executionId },
+      `${e.name}: ${e.message}`,
+    );
     throw error;
   }
   return [];

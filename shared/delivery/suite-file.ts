@@ -14,7 +14,9 @@ export const parseSuiteText = (text: string): Suite => {
   try {
     doc = parseYaml(text);
   } catch (error) {
-    throw new InvalidSuiteError([{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }], { cause: error });
+    throw new InvalidSuiteError([{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }], {
+      cause: error,
+    });
   }
   return parseSuite(doc);
 };
@@ -45,4 +47,3 @@ export const resolveSuiteTemplates = (suite: Suite, baseDir: string): DueSuite =
   if (problems.length) throw new InvalidSuiteError(problems);
   return { ...suite, templates };
 };
-

@@ -44,7 +44,9 @@ interface PipelineRunRecord {
 export const runKey = (run: { pipeline: string; stage: string; action?: string; executionId: string }): string =>
   `${run.pipeline}#${run.stage}#${run.action ? `action:${run.action}` : 'STAGE'}#${run.executionId}`;
 
-type PipelineEvent = EventOf<typeof CodePipelineStageExecutionStateChange> | EventOf<typeof CodePipelineActionExecutionStateChange>;
+type PipelineEvent =
+  | EventOf<typeof CodePipelineStageExecutionStateChange>
+  | EventOf<typeof CodePipelineActionExecutionStateChange>;
 
 /**
  * A stage (or action) of a pipeline SUCCEEDED → ExperimentRequested for each template bound to it,
@@ -54,16 +56,31 @@ type PipelineEvent = EventOf<typeof CodePipelineStageExecutionStateChange> | Eve
  * bound to one of its actions each start once. The pipeline execution id rides in each execution's
  * trigger (rollback needs it).
  */
-export const startPipelineExperiments = async (event: PipelineEvent, deps: DeliveryDependencies): Promise<BusEntry[]> => {
+export const startPipelineExperiments = async (
+  event: PipelineEvent,
+  deps: DeliveryDependencies,
+): Promise<BusEntry[]> => {
   const { store, clock } = deps;
   const detail = event.detail;
   if (detail.state !== STARTING_STATE) return [];
-  const action = event['detail-type'] === CodePipelineActionExecutionStateChange.detailType ? (detail as { action: string }).action : undefined;
-  const bound = await boundTemplates(store, { pipeline: detail.pipeline, stage: detail.stage, ...(action ? { action } : {}) });
+  const action =
+    event['detail-type'] === CodePipelineActionExecutionStateChange.detailType
+      ? (detail as { action: string }).action
+      : undefined;
+  const bound = await boundTemplates(store, {
+    pipeline: detail.pipeline,
+    stage: detail.stage,
+    ...(action ? { action } : {}),
+  });
   if (bound.length === 0) return [];
 
   const pipelineRun = `${detail.pipeline}#${detail.stage}#${detail['execution-id']}`;
-  const runId = runKey({ pipeline: detail.pipeline, stage: detail.stage, executionId: detail['execution-id'], ...(action ? { action } : {}) });
+  const runId = runKey({
+    pipeline: detail.pipeline,
+    stage: detail.stage,
+    executionId: detail['execution-id'],
+    ...(action ? { action } : {}),
+  });
   const planned: PlannedExecution[] = bound.map(({ template }) => ({
     executionId: randomUUID(),
     experimentId: template.id,

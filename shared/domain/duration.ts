@@ -10,6 +10,9 @@ export const parseDurationMs = (value: string): number | undefined => {
   if (!match || value === 'P' || value.endsWith('T')) return undefined;
   const [, d, h, m, s] = match;
   return (
-    Number(d ?? 0) * 86_400_000 + Number(h ?? 0) * 3_600_000 + Number(m ?? 0) * 60_000 + Math.round(Number(s ?? 0) * 1000)
+    Number(d ?? 0) * 86_400_000 +
+    Number(h ?? 0) * 3_600_000 +
+    Number(m ?? 0) * 60_000 +
+    Math.round(Number(s ?? 0) * 1000)
   );
 };

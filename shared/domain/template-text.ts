@@ -10,8 +10,9 @@ export const parseTemplateText = (text: string): Template => {
   try {
     doc = parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    throw new InvalidTemplateError([{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }], { cause: error });
+    throw new InvalidTemplateError([{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }], {
+      cause: error,
+    });
   }
   return parseTemplate(doc);
 };
-

@@ -40,7 +40,9 @@ const duration = z
 const text = z.string().max(TEMPLATE_LIMITS.text);
 const shortText = z.string().min(1).max(256);
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-" only, at most 64');
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-" only, at most 64');
 
 /** COUNT(n) with n ≥ 1 and PERCENT(p) with 1 ≤ p ≤ 100: a selection that can select nothing is refused. */
 export const SELECTION_MODE = /^(ALL|COUNT\(([1-9]\d*)\)|PERCENT\(([1-9]\d?|100)\))$/;
@@ -68,11 +70,17 @@ const target = z
     resourceType: z.string().min(1),
     resourceTags: z
       .record(z.string().min(1).max(128), z.string().max(256))
-      .refine((t) => Object.keys(t).length <= TEMPLATE_LIMITS.entries, { message: `at most ${TEMPLATE_LIMITS.entries} tags` })
+      .refine((t) => Object.keys(t).length <= TEMPLATE_LIMITS.entries, {
+        message: `at most ${TEMPLATE_LIMITS.entries} tags`,
+      })
       .optional(),
     resourceIds: z.array(shortText).min(1).max(TEMPLATE_LIMITS.targets).optional(),
     filters: z
-      .array(z.object({ path: shortText, values: z.array(z.string().max(256)).min(1).max(TEMPLATE_LIMITS.entries) }).strict())
+      .array(
+        z
+          .object({ path: shortText, values: z.array(z.string().max(256)).min(1).max(TEMPLATE_LIMITS.entries) })
+          .strict(),
+      )
       .max(TEMPLATE_LIMITS.entries)
       .optional(),
     selectionMode: z.string().regex(SELECTION_MODE, 'ALL, COUNT(n) or PERCENT(n)').default('ALL'),
@@ -85,7 +93,9 @@ const action = z
     target: name,
     parameters: z
       .record(z.string(), z.unknown())
-      .refine((p) => JSON.stringify(p).length <= TEMPLATE_LIMITS.parametersBytes, { message: `larger than ${TEMPLATE_LIMITS.parametersBytes} bytes as JSON` })
+      .refine((p) => JSON.stringify(p).length <= TEMPLATE_LIMITS.parametersBytes, {
+        message: `larger than ${TEMPLATE_LIMITS.parametersBytes} bytes as JSON`,
+      })
       .default({}),
     duration,
     description: text.optional(),
@@ -119,12 +129,19 @@ export const templateSchema = z
     targets: z
       .record(name, target)
       .refine((t) => Object.keys(t).length > 0, { message: 'at least one target' })
-      .refine((t) => Object.keys(t).length <= TEMPLATE_LIMITS.entries, { message: `at most ${TEMPLATE_LIMITS.entries} targets` }),
+      .refine((t) => Object.keys(t).length <= TEMPLATE_LIMITS.entries, {
+        message: `at most ${TEMPLATE_LIMITS.entries} targets`,
+      }),
     actions: z
       .record(name, action)
       .refine((a) => Object.keys(a).length > 0, { message: 'at least one action' })
-      .refine((a) => Object.keys(a).length <= TEMPLATE_LIMITS.entries, { message: `at most ${TEMPLATE_LIMITS.entries} actions` }),
-    stopConditions: z.array(z.object({ alarm: z.string().min(1).max(255) }).strict()).max(TEMPLATE_LIMITS.entries).default([]),
+      .refine((a) => Object.keys(a).length <= TEMPLATE_LIMITS.entries, {
+        message: `at most ${TEMPLATE_LIMITS.entries} actions`,
+      }),
+    stopConditions: z
+      .array(z.object({ alarm: z.string().min(1).max(255) }).strict())
+      .max(TEMPLATE_LIMITS.entries)
+      .default([]),
     safety: z
       .object({
         environments: z.array(z.string().min(1).max(64)).min(1).max(TEMPLATE_LIMITS.entries),
@@ -138,7 +155,10 @@ export const templateSchema = z
       .object({ timeout: duration.default('PT5M'), checkEvery: duration.default('PT15S') })
       .strict()
       .default({ timeout: 'PT5M', checkEvery: 'PT15S' }),
-    delivery: z.object({ pipelines: z.array(pipelineBinding).max(TEMPLATE_LIMITS.entries).default([]) }).strict().optional(),
+    delivery: z
+      .object({ pipelines: z.array(pipelineBinding).max(TEMPLATE_LIMITS.entries).default([]) })
+      .strict()
+      .optional(),
   })
   .strict()
   .strict();
@@ -168,7 +188,11 @@ const crossProblems = (raw: unknown): Problem[] => {
       if (!parsed.success) {
         problems.push(...problemsFrom(parsed.error, `${at}.parameters`));
       }
-      if ((PROVIDER_SPECIFIC_FAULT_TYPES as readonly string[]).includes(a.fault) && isRecord(tgt) && tgt.provider !== 'aws') {
+      if (
+        (PROVIDER_SPECIFIC_FAULT_TYPES as readonly string[]).includes(a.fault) &&
+        isRecord(tgt) &&
+        tgt.provider !== 'aws'
+      ) {
         problems.push({ path: `${at}.fault`, message: `${a.fault} runs on the aws provider only` });
       }
     }
@@ -213,7 +237,6 @@ export type ActionSpec = Template['actions'][string];
 export type SuccessCriterion = Template['hypothesis']['successCriteria'][number];
 export type PipelineBinding = NonNullable<Template['delivery']>['pipelines'][number];
 
-
 /** Every problem of a candidate template, each with its path; empty when the template is valid. */
 export const templateProblems = (candidate: unknown): Problem[] => {
   const tooLarge = sizeProblems(candidate);
@@ -230,10 +253,10 @@ const sizeProblems = (candidate: unknown): Problem[] => {
   } catch {
     return [{ path: '', message: 'not a JSON document' }];
   }
-  return bytes > TEMPLATE_LIMITS.bytes ? [{ path: '', message: `${bytes} bytes as JSON, over the limit of ${TEMPLATE_LIMITS.bytes}` }] : [];
+  return bytes > TEMPLATE_LIMITS.bytes
+    ? [{ path: '', message: `${bytes} bytes as JSON, over the limit of ${TEMPLATE_LIMITS.bytes}` }]
+    : [];
 };
-
-
 
 /** Validates a template before anything runs: throws InvalidTemplateError listing every problem. */
 export const parseTemplate = (candidate: unknown): Template => {
@@ -244,7 +267,10 @@ export const parseTemplate = (candidate: unknown): Template => {
   if (result.success && problems.length === 0) {
     // Fill each action's parameter defaults so that executions record what really ran.
     for (const a of Object.values(result.data.actions)) {
-      a.parameters = faultParameterSchemas[a.fault as keyof typeof faultParameterSchemas].parse(a.parameters) as Record<string, unknown>;
+      a.parameters = faultParameterSchemas[a.fault as keyof typeof faultParameterSchemas].parse(a.parameters) as Record<
+        string,
+        unknown
+      >;
     }
     return result.data;
   }

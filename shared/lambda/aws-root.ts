@@ -9,7 +9,12 @@ import { AwsTargetResolver } from '../aws/target-resolver';
 import { defaultSettings, type PhaseDependencies } from '../phases/dependencies';
 import { parseDurationMs } from '../domain/duration';
 import { ConfigurationError } from '../errors';
-import { defaultDeliverySettings, type DeliveryDependencies, type DeliveryExtras, type DeliverySettings } from '../delivery/dependencies';
+import {
+  defaultDeliverySettings,
+  type DeliveryDependencies,
+  type DeliveryExtras,
+  type DeliverySettings,
+} from '../delivery/dependencies';
 import { AwsPipelineControl } from '../delivery/pipeline-control';
 import { ExecutionStore } from '../store/execution-store';
 
@@ -42,22 +47,40 @@ export const awsPhaseDependencies = (): PhaseDependencies => {
       targetTag: config.targetTag,
       clock,
     }),
-    targets: { aws: new AwsTargetResolver({ ec2: clients.ec2, rds: clients.rds, fis: clients.fis, requiredTag: config.targetTag }) },
+    targets: {
+      aws: new AwsTargetResolver({
+        ec2: clients.ec2,
+        rds: clients.rds,
+        fis: clients.fis,
+        requiredTag: config.targetTag,
+      }),
+    },
     metrics: new CloudWatchMetricsSource(clients.cloudWatch, { queries: config.metricQueries }),
     alarms: new CloudWatchAlarmSource(clients.cloudWatch),
-    health: new AwsHealthCheck({ autoScaling: clients.autoScaling, elbv2: clients.elbv2, ec2: clients.ec2, rds: clients.rds }),
+    health: new AwsHealthCheck({
+      autoScaling: clients.autoScaling,
+      elbv2: clients.elbv2,
+      ec2: clients.ec2,
+      rds: clients.rds,
+    }),
     settings: defaultSettings({ environment: config.environment, account: config.account }),
   };
 };
 
 /** Delivery settings from the environment (GATE_MAX_WAIT: ISO-8601), read once at cold start. */
-export const loadDeliverySettings = (env: Readonly<Record<string, string | undefined>> = process.env): DeliverySettings => {
+export const loadDeliverySettings = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): DeliverySettings => {
   const defaults = defaultDeliverySettings();
   const raw = env.GATE_MAX_WAIT?.trim();
   if (!raw) return defaults;
   const ms = parseDurationMs(raw);
-  if (ms === undefined || ms <= 0) throw new ConfigurationError(`configuration: invalid GATE_MAX_WAIT "${raw}": an ISO-8601 duration (PT1H)`);
-  if (ms > defaults.gateMaxWaitLimitMs) throw new ConfigurationError(`configuration: GATE_MAX_WAIT ${raw} is longer than 23 hours (CodePipeline fails a Lambda action after 24)`);
+  if (ms === undefined || ms <= 0)
+    throw new ConfigurationError(`configuration: invalid GATE_MAX_WAIT "${raw}": an ISO-8601 duration (PT1H)`);
+  if (ms > defaults.gateMaxWaitLimitMs)
+    throw new ConfigurationError(
+      `configuration: GATE_MAX_WAIT ${raw} is longer than 23 hours (CodePipeline fails a Lambda action after 24)`,
+    );
   return { ...defaults, gateMaxWaitMs: ms };
 };
 
@@ -68,4 +91,7 @@ export const awsDeliveryExtras = (): DeliveryExtras =>
   (extras ??= { pipelines: new AwsPipelineControl(clients.codePipeline), delivery: loadDeliverySettings() });
 
 /** Everything a delivery function works with on AWS: the phase dependencies plus the extras. */
-export const awsDeliveryDependencies = (): DeliveryDependencies => ({ ...awsPhaseDependencies(), ...awsDeliveryExtras() });
+export const awsDeliveryDependencies = (): DeliveryDependencies => ({
+  ...awsPhaseDependencies(),
+  ...awsDeliveryExtras(),
+});

@@ -18,12 +18,14 @@ export const createLogger = (
   service: string,
   options: { level?: LogLevel; write?: (line: string) => void } = {},
 ): Logger => {
-  const min = ORDER[options.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info')] ?? ORDER.info;
+  const min = ORDER[options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? ORDER.info;
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = (level: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[level] < min) return;
-    write(JSON.stringify({ level, time: new Date().toISOString(), service, message, ...fields }));
-  };
+  const log =
+    (level: LogLevel) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[level] < min) return;
+      write(JSON.stringify({ level, time: new Date().toISOString(), service, message, ...fields }));
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 };
 

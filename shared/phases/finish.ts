@@ -42,10 +42,14 @@ export const finish = async (
  */
 export const releaseHolds = async (deps: PhaseDependencies, execution: Execution): Promise<void> => {
   for (const key of (execution.targets ?? []).flatMap(leaseKeys)) {
-    if (execution.status === 'ROLLBACK_FAILED') await deps.store.pinLease(key, execution.executionId, (execution.reasons ?? []).join('; ') || 'rollback failed');
+    if (execution.status === 'ROLLBACK_FAILED')
+      await deps.store.pinLease(key, execution.executionId, (execution.reasons ?? []).join('; ') || 'rollback failed');
     else await deps.store.releaseLease(key, execution.executionId);
   }
-  await deps.store.unwatchAlarms(execution.executionId, (execution.template?.stopConditions ?? []).map((s) => s.alarm));
+  await deps.store.unwatchAlarms(
+    execution.executionId,
+    (execution.template?.stopConditions ?? []).map((s) => s.alarm),
+  );
   await deps.timer.cancel(timerNames.revertDeadline(execution.executionId));
 };
 
@@ -127,23 +131,40 @@ export const revertFaults = async (
 };
 
 /** Statuses an execution passes through on its way to a final one. */
-export const ACTIVE_STATUSES: readonly Status[] = ['REQUESTED', 'PREPARING', 'INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'];
+export const ACTIVE_STATUSES: readonly Status[] = [
+  'REQUESTED',
+  'PREPARING',
+  'INJECTING',
+  'OBSERVING',
+  'REVERTING',
+  'RECOVERING',
+  'VALIDATING',
+];
 
 /**
  * Writes a safety violation on the execution, before anything announces it (invariant 6): from
  * then on no verdict passes it, whenever (or whether) its SafetyViolated event arrives. The first
  * violation is kept. Null when the execution has ended (or does not exist): nothing to stop.
  */
-export const recordViolation = async (deps: PhaseDependencies, executionId: string, safety: SafetyState): Promise<Execution | null> => {
+export const recordViolation = async (
+  deps: PhaseDependencies,
+  executionId: string,
+  safety: SafetyState,
+): Promise<Execution | null> => {
   for (let attempt = 0; attempt < 5; attempt++) {
     const execution = await deps.store.getExecution(executionId);
     if (!execution || !ACTIVE_STATUSES.includes(execution.status)) return null;
     if (execution.safety.violated) return execution;
-    const marked = await deps.store.transition(executionId, { from: [execution.status], expectedVersion: execution.version, set: { safety } });
+    const marked = await deps.store.transition(executionId, {
+      from: [execution.status],
+      expectedVersion: execution.version,
+      set: { safety },
+    });
     if (marked) return marked;
   }
   throw new ContentionError(`execution ${executionId} kept changing while recording a safety violation`);
 };
 
 /** Faults that may still be active: anything not confirmed reverted, nor known never to have landed. */
-export const openFaults = (faults: readonly FaultRecord[]): FaultRecord[] => faults.filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');
+export const openFaults = (faults: readonly FaultRecord[]): FaultRecord[] =>
+  faults.filter((f) => f.state !== 'REVERTED' && f.state !== 'FAILED');

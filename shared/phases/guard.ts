@@ -7,7 +7,10 @@ import { recordViolation } from './finish';
  * A stop-condition alarm in ALARM → SafetyViolated for every running execution that named it.
  * Other state changes (OK, INSUFFICIENT_DATA) change nothing.
  */
-export const guard = async (event: EventOf<typeof CloudWatchAlarmStateChange>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const guard = async (
+  event: EventOf<typeof CloudWatchAlarmStateChange>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return [];
   const entries: BusEntry[] = [];
@@ -15,10 +18,29 @@ export const guard = async (event: EventOf<typeof CloudWatchAlarmStateChange>, d
   for (const executionId of await deps.store.executionsWatchingAlarm(alarmName)) {
     // The violation is written on the execution first: a SafetyViolated that arrives late (or
     // never) can no longer let the run pass.
-    const execution = await recordViolation(deps, executionId, { violated: true, reason: message, source: 'alarm', at: event.time });
+    const execution = await recordViolation(deps, executionId, {
+      violated: true,
+      reason: message,
+      source: 'alarm',
+      at: event.time,
+    });
     if (!execution) continue;
-    await deps.store.journal(executionId, { phase: 'guard', action: 'alarm', outcome: 'ok', detail: { alarmName, reason: state.reason } });
-    entries.push(SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'alarm', alarmName, message, at: event.time }));
+    await deps.store.journal(executionId, {
+      phase: 'guard',
+      action: 'alarm',
+      outcome: 'ok',
+      detail: { alarmName, reason: state.reason },
+    });
+    entries.push(
+      SafetyViolated.entry({
+        executionId,
+        experimentId: execution.experimentId,
+        reason: 'alarm',
+        alarmName,
+        message,
+        at: event.time,
+      }),
+    );
   }
   return entries;
 };

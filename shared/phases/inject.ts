@@ -1,4 +1,11 @@
-import { FaultInjected, InjectionFailed, RollbackFailed, SafetyViolated, type EventOf, type ExperimentStarted } from '../../events';
+import {
+  FaultInjected,
+  InjectionFailed,
+  RollbackFailed,
+  SafetyViolated,
+  type EventOf,
+  type ExperimentStarted,
+} from '../../events';
 import { isFinal, leaseKeys, type Execution, type FaultRecord } from '../domain/execution';
 import type { FaultType } from '../domain/faults';
 import { actionDurationMs, windowMs } from '../domain/template';
@@ -20,7 +27,10 @@ export class InjectionInProgressError extends FaultlineError {}
  * it whatever happens next; the status is read again before each fault, so that a stop during
  * injection injects nothing more.
  */
-export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const inject = async (
+  event: EventOf<typeof ExperimentStarted>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
   const { executionId } = event.detail;
   const execution = await executionIn(deps, executionId, ['INJECTING'], PHASE, 'ExperimentStarted', {
@@ -36,7 +46,12 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   // written after this one looked), and only revert, which changes the status first and lists the
   // faults after, sees every one and waits for those in flight.
   if (now.getTime() > Date.parse(event.detail.injectBy)) {
-    await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'stale', detail: { injectBy: event.detail.injectBy, at: now.toISOString() } });
+    await store.journal(executionId, {
+      phase: PHASE,
+      action: 'ExperimentStarted',
+      outcome: 'stale',
+      detail: { injectBy: event.detail.injectBy, at: now.toISOString() },
+    });
     const [firstAction] = Object.keys(template.actions);
     return [
       InjectionFailed.entry({
@@ -50,15 +65,33 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
 
   const halt = await store.haltState();
   if (halt) {
-    await store.journal(executionId, { phase: PHASE, action: 'halt', outcome: 'skipped', detail: { reason: halt.reason } });
+    await store.journal(executionId, {
+      phase: PHASE,
+      action: 'halt',
+      outcome: 'skipped',
+      detail: { reason: halt.reason },
+    });
     const message = `halted: ${halt.reason}`;
-    if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'halt', at: now.toISOString() }))) return [];
+    if (
+      !(await recordViolation(deps, executionId, {
+        violated: true,
+        reason: message,
+        source: 'halt',
+        at: now.toISOString(),
+      }))
+    )
+      return [];
     return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message, at: now.toISOString() })];
   }
 
   if (execution.safety.violated) {
     // Whoever wrote the violation announced it; revert stops the run.
-    await store.journal(executionId, { phase: PHASE, action: 'ExperimentStarted', outcome: 'skipped', detail: { safety: execution.safety.reason } });
+    await store.journal(executionId, {
+      phase: PHASE,
+      action: 'ExperimentStarted',
+      outcome: 'skipped',
+      detail: { safety: execution.safety.reason },
+    });
     return [];
   }
 
@@ -79,10 +112,18 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
     }),
   });
   if (!execution.revertDeadline) {
-    const armed = await store.transition(executionId, { from: ['INJECTING'], set: { revertDeadline: revertDeadline.toISOString() } });
+    const armed = await store.transition(executionId, {
+      from: ['INJECTING'],
+      set: { revertDeadline: revertDeadline.toISOString() },
+    });
     if (!armed) return []; // stopped before anything was injected
   }
-  await store.journal(executionId, { phase: PHASE, action: 'arm-revert-deadline', outcome: 'ok', detail: { at: revertDeadline.toISOString() } });
+  await store.journal(executionId, {
+    phase: PHASE,
+    action: 'arm-revert-deadline',
+    outcome: 'ok',
+    detail: { at: revertDeadline.toISOString() },
+  });
 
   const injected: FaultRecord[] = [];
   for (const [action, spec] of actions) {
@@ -99,18 +140,27 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
         expiresAt: new Date(now.getTime() + actionDurationMs(spec)).toISOString(),
       };
       if (!(await store.recordFault(record))) {
-        const existing = (await store.listFaults(executionId)).find((f) => f.action === action && f.target.key === target.key);
+        const existing = (await store.listFaults(executionId)).find(
+          (f) => f.action === action && f.target.key === target.key,
+        );
         if (existing?.state === 'INJECTED') {
           injected.push(existing);
           continue;
         }
         if (existing?.state !== 'ARMED') {
           // Reverted, failed or given up by another attempt: revert has taken over.
-          await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'stale', detail: { state: existing?.state } });
+          await store.journal(executionId, {
+            phase: PHASE,
+            action: `inject ${action}`,
+            outcome: 'stale',
+            detail: { state: existing?.state },
+          });
           return [];
         }
         if (existing.owner !== event.id) {
-          throw new InjectionInProgressError(`${action} on ${target.key} is being injected by another attempt (${existing.owner ?? 'unknown'})`);
+          throw new InjectionInProgressError(
+            `${action} on ${target.key} is being injected by another attempt (${existing.owner ?? 'unknown'})`,
+          );
         }
         // An earlier attempt of this very event stopped halfway through this fault: inject it again.
       }
@@ -118,8 +168,15 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
       // faults after, so either it sees this record, or this read sees its change (invariant 3).
       const current = await store.getExecution(executionId);
       if (current?.status !== 'INJECTING' || current.safety.violated) {
-        await store.updateFault(record, ['ARMED'], 'FAILED', { error: `not injected: the execution was ${current?.status ?? 'gone'}` });
-        await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'skipped', detail: { status: current?.status } });
+        await store.updateFault(record, ['ARMED'], 'FAILED', {
+          error: `not injected: the execution was ${current?.status ?? 'gone'}`,
+        });
+        await store.journal(executionId, {
+          phase: PHASE,
+          action: `inject ${action}`,
+          outcome: 'skipped',
+          detail: { status: current?.status },
+        });
         return current && isFinal(current.status) ? revertOwn(deps, execution, injected) : [];
       }
       try {
@@ -132,13 +189,27 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
           parameters: spec.parameters,
           expiresAt: new Date(record.expiresAt),
         });
-        const done = await store.updateFault(record, ['ARMED'], 'INJECTED', { handle: outcome.handle, injectedAt: clock.now().toISOString() });
+        const done = await store.updateFault(record, ['ARMED'], 'INJECTED', {
+          handle: outcome.handle,
+          injectedAt: clock.now().toISOString(),
+        });
         injected.push(done ?? { ...record, state: 'INJECTED', handle: outcome.handle });
-        await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'ok', detail: { target: target.key, faultType: record.faultType } });
+        await store.journal(executionId, {
+          phase: PHASE,
+          action: `inject ${action}`,
+          outcome: 'ok',
+          detail: { target: target.key, faultType: record.faultType },
+        });
       } catch (error) {
         const message = (error as Error).message;
         await store.updateFault(record, ['ARMED'], 'FAILED', { error: message });
-        await store.journal(executionId, { phase: PHASE, action: `inject ${action}`, outcome: 'failed', detail: { target: target.key }, error: message });
+        await store.journal(executionId, {
+          phase: PHASE,
+          action: `inject ${action}`,
+          outcome: 'failed',
+          detail: { target: target.key },
+          error: message,
+        });
         return [InjectionFailed.entry({ executionId, experimentId, action, targetKey: target.key, error: message })];
       }
     }
@@ -150,14 +221,25 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
   // Timers may fire late (Scheduler: within two minutes); the window's end must still come first.
   const window = windowMs(template);
   const latestEnd = revertDeadline.getTime() - Math.max(Math.min(window, 5_000), timer.latenessMs);
-  const observationEndsAt = new Date(Math.max(injectedAt.getTime(), Math.min(injectedAt.getTime() + window, latestEnd)));
+  const observationEndsAt = new Date(
+    Math.max(injectedAt.getTime(), Math.min(injectedAt.getTime() + window, latestEnd)),
+  );
   if (observationEndsAt.getTime() < injectedAt.getTime() + window) {
-    await store.journal(executionId, { phase: PHASE, action: 'shorten-observation', outcome: 'ok', detail: { observationEndsAt: observationEndsAt.toISOString(), revertDeadline: revertDeadline.toISOString() } });
+    await store.journal(executionId, {
+      phase: PHASE,
+      action: 'shorten-observation',
+      outcome: 'ok',
+      detail: { observationEndsAt: observationEndsAt.toISOString(), revertDeadline: revertDeadline.toISOString() },
+    });
   }
   const observing = await store.transition(executionId, {
     from: ['INJECTING'],
     to: 'OBSERVING',
-    set: { injectedAt: injectedAt.toISOString(), revertDeadline: revertDeadline.toISOString(), observationEndsAt: observationEndsAt.toISOString() },
+    set: {
+      injectedAt: injectedAt.toISOString(),
+      revertDeadline: revertDeadline.toISOString(),
+      observationEndsAt: observationEndsAt.toISOString(),
+    },
   });
   if (!observing) {
     // Another attempt won (OBSERVING or later: touch nothing), or the run was stopped: revert sees
@@ -165,7 +247,12 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
     // meanwhile leaves what landed to this attempt.
     const current = await store.getExecution(executionId);
     if (current && isFinal(current.status)) return revertOwn(deps, execution, injected);
-    await store.journal(executionId, { phase: PHASE, action: 'observe', outcome: 'stale', detail: { status: current?.status } });
+    await store.journal(executionId, {
+      phase: PHASE,
+      action: 'observe',
+      outcome: 'stale',
+      detail: { status: current?.status },
+    });
     return [];
   }
   return [
@@ -184,7 +271,11 @@ export const inject = async (event: EventOf<typeof ExperimentStarted>, deps: Pha
  * undone is never swallowed: the execution ends ROLLBACK_FAILED (keeping its leases) and
  * RollbackFailed calls for a human; if it had ended already, its targets are leased again.
  */
-const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected: readonly FaultRecord[]): Promise<BusEntry[]> => {
+const revertOwn = async (
+  deps: PhaseDependencies,
+  execution: Execution,
+  injected: readonly FaultRecord[],
+): Promise<BusEntry[]> => {
   const failures = await revertFaults(deps, execution.executionId, injected, {
     phase: PHASE,
     from: ['INJECTED', 'ARMED', 'REVERTED', 'REVERT_FAILED'],
@@ -193,14 +284,23 @@ const revertOwn = async (deps: PhaseDependencies, execution: Execution, injected
   if (!failures.length) return [];
   const { executionId, experimentId } = execution;
   const alarm = RollbackFailed.entry({ executionId, experimentId, faults: failures });
-  const done = await finish(deps, executionId, ['INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'], 'ROLLBACK_FAILED', {
-    verdict: 'FAILED',
-    reasons: failures.map((f) => `revert of ${f.action} on ${f.targetKey} failed: ${f.error}`),
-  });
+  const done = await finish(
+    deps,
+    executionId,
+    ['INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING'],
+    'ROLLBACK_FAILED',
+    {
+      verdict: 'FAILED',
+      reasons: failures.map((f) => `revert of ${f.action} on ${f.targetKey} failed: ${f.error}`),
+    },
+  );
   if (done) return [alarm, ...done.entries];
   // Already final: nobody else may take these targets while the fault may be active.
-  for (const fault of injected.filter((f) => failures.some((x) => x.action === f.action && x.targetKey === f.target.key))) {
-    for (const key of leaseKeys(fault.target)) await deps.store.pinLease(key, executionId, `revert of ${fault.action} failed after the run ended`);
+  for (const fault of injected.filter((f) =>
+    failures.some((x) => x.action === f.action && x.targetKey === f.target.key),
+  )) {
+    for (const key of leaseKeys(fault.target))
+      await deps.store.pinLease(key, executionId, `revert of ${fault.action} failed after the run ended`);
   }
   return [alarm];
 };

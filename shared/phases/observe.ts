@@ -1,4 +1,10 @@
-import { ObservationCompleted, ObservationWindowElapsed, SafetyViolated, type EventOf, type FaultInjected } from '../../events';
+import {
+  ObservationCompleted,
+  ObservationWindowElapsed,
+  SafetyViolated,
+  type EventOf,
+  type FaultInjected,
+} from '../../events';
 import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
 import { recordViolation, timerNames } from './finish';
@@ -7,7 +13,10 @@ import { executionIn } from './stale';
 const PHASE = 'observe';
 
 /** FaultInjected → the end of the observation window is scheduled (never waited for). */
-export const startObservation = async (event: EventOf<typeof FaultInjected>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const startObservation = async (
+  event: EventOf<typeof FaultInjected>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const { executionId } = event.detail;
   const execution = await executionIn(deps, executionId, ['OBSERVING'], PHASE, 'FaultInjected', {
     ready: (e) => e.injectedAt !== undefined && e.observationEndsAt !== undefined,
@@ -18,8 +27,24 @@ export const startObservation = async (event: EventOf<typeof FaultInjected>, dep
   const halt = await deps.store.haltState();
   if (halt) {
     const message = `halted: ${halt.reason}`;
-    if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'halt', at: deps.clock.now().toISOString() }))) return [];
-    return [SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'halt', message, at: deps.clock.now().toISOString() })];
+    if (
+      !(await recordViolation(deps, executionId, {
+        violated: true,
+        reason: message,
+        source: 'halt',
+        at: deps.clock.now().toISOString(),
+      }))
+    )
+      return [];
+    return [
+      SafetyViolated.entry({
+        executionId,
+        experimentId: execution.experimentId,
+        reason: 'halt',
+        message,
+        at: deps.clock.now().toISOString(),
+      }),
+    ];
   }
   await deps.timer.schedule({
     name: timerNames.observationEnd(executionId),
@@ -31,7 +56,12 @@ export const startObservation = async (event: EventOf<typeof FaultInjected>, dep
       windowEnd: execution.observationEndsAt!,
     }),
   });
-  await deps.store.journal(executionId, { phase: PHASE, action: 'schedule-observation-end', outcome: 'ok', detail: { at: execution.observationEndsAt } });
+  await deps.store.journal(executionId, {
+    phase: PHASE,
+    action: 'schedule-observation-end',
+    outcome: 'ok',
+    detail: { at: execution.observationEndsAt },
+  });
   return [];
 };
 
@@ -50,13 +80,19 @@ export const completeObservation = async (
   });
   const now = deps.clock.now();
   if (!found) return [];
-  const execution = found as typeof found & Required<Pick<typeof found, 'template' | 'injectedAt' | 'observationEndsAt'>>;
+  const execution = found as typeof found &
+    Required<Pick<typeof found, 'template' | 'injectedAt' | 'observationEndsAt'>>;
   // The window is the execution's own: an event more than a second early is refused; one a little
   // early (clocks differ by milliseconds) waits for the window's end, so that no fault is reverted
   // before the window it is observed in has ended.
   const early = Date.parse(execution.observationEndsAt) - now.getTime();
   if (early > 1000) {
-    await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'stale', detail: { early: true, windowEnd: execution.observationEndsAt } });
+    await deps.store.journal(executionId, {
+      phase: PHASE,
+      action: 'ObservationWindowElapsed',
+      outcome: 'stale',
+      detail: { early: true, windowEnd: execution.observationEndsAt },
+    });
     return [];
   }
   if (early > 0) await pause(deps.clock, early);
@@ -69,8 +105,24 @@ export const completeObservation = async (
       const state = await deps.alarms.inAlarm(stopAlarms);
       if (state.inAlarm.length) {
         const message = `stop-condition alarm ${state.inAlarm.join(', ')} in ALARM at the end of observation`;
-        if (!(await recordViolation(deps, executionId, { violated: true, reason: message, source: 'alarm', at: now.toISOString() }))) return [];
-        return [SafetyViolated.entry({ executionId, experimentId: execution.experimentId, reason: 'alarm', message, at: now.toISOString() })];
+        if (
+          !(await recordViolation(deps, executionId, {
+            violated: true,
+            reason: message,
+            source: 'alarm',
+            at: now.toISOString(),
+          }))
+        )
+          return [];
+        return [
+          SafetyViolated.entry({
+            executionId,
+            experimentId: execution.experimentId,
+            reason: 'alarm',
+            message,
+            at: now.toISOString(),
+          }),
+        ];
       }
       if (state.missing.length) unknown = `stop-condition alarm ${state.missing.join(', ')} no longer exists`;
     } catch (error) {
@@ -79,10 +131,18 @@ export const completeObservation = async (
   }
   let metrics = {};
   try {
-    metrics = await deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: new Date(execution.observationEndsAt) });
+    metrics = await deps.metrics.measure(execution.template, {
+      from: new Date(execution.injectedAt),
+      to: new Date(execution.observationEndsAt),
+    });
   } catch (error) {
     // A missing measurement makes the verdict INCONCLUSIVE later; it must not keep the fault active.
-    await deps.store.journal(executionId, { phase: PHASE, action: 'measure', outcome: 'failed', error: (error as Error).message });
+    await deps.store.journal(executionId, {
+      phase: PHASE,
+      action: 'measure',
+      outcome: 'failed',
+      error: (error as Error).message,
+    });
   }
   const reverting = await deps.store.transition(executionId, {
     from: ['OBSERVING'],
@@ -90,6 +150,11 @@ export const completeObservation = async (
     set: { observation: metrics, ...(unknown ? { failure: unknown } : {}) },
   });
   if (!reverting) return [];
-  await deps.store.journal(executionId, { phase: PHASE, action: 'ObservationWindowElapsed', outcome: 'ok', detail: { metrics } });
+  await deps.store.journal(executionId, {
+    phase: PHASE,
+    action: 'ObservationWindowElapsed',
+    outcome: 'ok',
+    detail: { metrics },
+  });
   return [ObservationCompleted.entry({ executionId, experimentId: execution.experimentId, metrics })];
 };

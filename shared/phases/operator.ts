@@ -65,7 +65,13 @@ export const haltExperiments = async (
   if (stopping.length) {
     await deps.publisher.publish(
       stopping.map((e) =>
-        SafetyViolated.entry({ executionId: e.executionId, experimentId: e.experimentId, reason: 'halt', message, at: when }),
+        SafetyViolated.entry({
+          executionId: e.executionId,
+          experimentId: e.experimentId,
+          reason: 'halt',
+          message,
+          at: when,
+        }),
       ),
     );
   }

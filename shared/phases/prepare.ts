@@ -16,7 +16,10 @@ const PHASE = 'prepare';
  * template is valid, the environment allowed, no halt, no stop-condition alarm already in ALARM
  * (or unknown), targets resolved within the blast-radius caps and leased, baseline captured.
  */
-export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const prepare = async (
+  event: EventOf<typeof ExperimentRequested>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const { store, clock, settings } = deps;
   const request = event.detail;
   const now = clock.now().toISOString();
@@ -25,12 +28,19 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   let template: Template | undefined;
   let templateProblems: Problem[] = [];
   if (raw === undefined) {
-    templateProblems = [{ path: '', message: `no stored template ${request.experimentId}${request.templateVersion ? ` version ${request.templateVersion}` : ''}` }];
+    templateProblems = [
+      {
+        path: '',
+        message: `no stored template ${request.experimentId}${request.templateVersion ? ` version ${request.templateVersion}` : ''}`,
+      },
+    ];
   } else {
     try {
       template = parseTemplate(raw);
       if (template.id !== request.experimentId) {
-        templateProblems = [{ path: 'id', message: `template id ${template.id} does not match experimentId ${request.experimentId}` }];
+        templateProblems = [
+          { path: 'id', message: `template id ${template.id} does not match experimentId ${request.experimentId}` },
+        ];
       }
     } catch (error) {
       if (!(error instanceof InvalidTemplateError)) throw error;
@@ -54,16 +64,33 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   };
   let execution = fresh;
   if (await store.createExecution(fresh)) {
-    await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'ok', detail: { trigger: request.trigger, dryRun: request.dryRun } });
+    await store.journal(fresh.executionId, {
+      phase: PHASE,
+      action: 'ExperimentRequested',
+      outcome: 'ok',
+      detail: { trigger: request.trigger, dryRun: request.dryRun },
+    });
   } else {
     // The execution exists: a duplicate of a request that went on, or the retry of an attempt that
     // failed halfway (a throttled write, a crash), which resumes where it stopped.
-    const existing = await executionIn(deps, fresh.executionId, ['REQUESTED', 'PREPARING'], PHASE, 'ExperimentRequested', {
-      outcome: 'duplicate',
-      detail: { eventId: event.id },
-    });
+    const existing = await executionIn(
+      deps,
+      fresh.executionId,
+      ['REQUESTED', 'PREPARING'],
+      PHASE,
+      'ExperimentRequested',
+      {
+        outcome: 'duplicate',
+        detail: { eventId: event.id },
+      },
+    );
     if (!existing) return [];
-    await store.journal(fresh.executionId, { phase: PHASE, action: 'ExperimentRequested', outcome: 'ok', detail: { resumed: existing.status, eventId: event.id } });
+    await store.journal(fresh.executionId, {
+      phase: PHASE,
+      action: 'ExperimentRequested',
+      outcome: 'ok',
+      detail: { resumed: existing.status, eventId: event.id },
+    });
     execution = existing;
   }
   if (execution.status === 'REQUESTED') {
@@ -73,12 +100,15 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   }
   // What was stored decides, not what this delivery carries.
   template = execution.template;
-  if (!template && templateProblems.length === 0) templateProblems = [{ path: '', message: 'the execution holds no template' }];
+  if (!template && templateProblems.length === 0)
+    templateProblems = [{ path: '', message: 'the execution holds no template' }];
 
   const reasons: string[] = templateProblems.map((p) => `template ${p.path ? `${p.path}: ` : ''}${p.message}`);
   const requestAgeMs = clock.now().getTime() - Date.parse(request.requestedAt);
   if (!(requestAgeMs <= settings.requestWithinMs)) {
-    reasons.push(`the request of ${request.requestedAt} is older than ${settings.requestWithinMs / 1000}s: nothing is started`);
+    reasons.push(
+      `the request of ${request.requestedAt} is older than ${settings.requestWithinMs / 1000}s: nothing is started`,
+    );
   }
   const targets: ResolvedTarget[] = [];
   let baseline: Execution['baseline'];
@@ -104,8 +134,17 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
   }
 
   if (reasons.length > 0) {
-    const rejected = await finish(deps, execution.executionId, ['PREPARING'], 'REJECTED', { verdict: 'INCONCLUSIVE', reasons, targets });
-    await store.journal(execution.executionId, { phase: PHASE, action: 'preflight', outcome: 'rejected', detail: { reasons } });
+    const rejected = await finish(deps, execution.executionId, ['PREPARING'], 'REJECTED', {
+      verdict: 'INCONCLUSIVE',
+      reasons,
+      targets,
+    });
+    await store.journal(execution.executionId, {
+      phase: PHASE,
+      action: 'preflight',
+      outcome: 'rejected',
+      detail: { reasons },
+    });
     if (!rejected) return giveBack(deps, execution.executionId, targets, stopAlarms);
     return [
       ExperimentRejected.entry({
@@ -125,7 +164,12 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
       targets,
       ...(baseline ? { baseline } : {}),
     });
-    await store.journal(execution.executionId, { phase: PHASE, action: 'dry-run', outcome: 'ok', detail: { targets: targets.map((t) => t.id) } });
+    await store.journal(execution.executionId, {
+      phase: PHASE,
+      action: 'dry-run',
+      outcome: 'ok',
+      detail: { targets: targets.map((t) => t.id) },
+    });
     return done ? done.entries : giveBack(deps, execution.executionId, targets, stopAlarms);
   }
 
@@ -135,7 +179,12 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
     set: { targets, ...(baseline ? { baseline } : {}) },
   });
   if (!started) return giveBack(deps, execution.executionId, targets, stopAlarms);
-  await store.journal(execution.executionId, { phase: PHASE, action: 'preflight', outcome: 'ok', detail: { targets: targets.map((t) => t.key) } });
+  await store.journal(execution.executionId, {
+    phase: PHASE,
+    action: 'preflight',
+    outcome: 'ok',
+    detail: { targets: targets.map((t) => t.key) },
+  });
   return [
     ExperimentStarted.entry({
       executionId: execution.executionId,
@@ -152,7 +201,12 @@ export const prepare = async (event: EventOf<typeof ExperimentRequested>, deps: 
  * the sweeper), its leases and watches are given back; when another attempt moved it on, that
  * attempt owns them and nothing is touched.
  */
-const giveBack = async (deps: PhaseDependencies, executionId: string, targets: readonly ResolvedTarget[], alarms: readonly string[]): Promise<BusEntry[]> => {
+const giveBack = async (
+  deps: PhaseDependencies,
+  executionId: string,
+  targets: readonly ResolvedTarget[],
+  alarms: readonly string[],
+): Promise<BusEntry[]> => {
   const current = await deps.store.getExecution(executionId);
   if (current && isFinal(current.status) && current.status !== 'ROLLBACK_FAILED') {
     for (const key of targets.flatMap(leaseKeys)) await deps.store.releaseLease(key, executionId);
@@ -166,12 +220,19 @@ const giveBack = async (deps: PhaseDependencies, executionId: string, targets: r
  * other experiments hold now: two experiments that each respect the caps alone never break them
  * together. Reasons to refuse; the leases taken are given back by the rejection.
  */
-const leaseTargets = async (deps: PhaseDependencies, executionId: string, template: Template, targets: readonly ResolvedTarget[]): Promise<string[]> => {
+const leaseTargets = async (
+  deps: PhaseDependencies,
+  executionId: string,
+  template: Template,
+  targets: readonly ResolvedTarget[],
+): Promise<string[]> => {
   const reasons: string[] = [];
   for (const target of targets) {
     for (const key of leaseKeys(target)) {
       if (!(await deps.store.acquireLease(key, executionId))) {
-        reasons.push(`target ${target.id} is in another running experiment (${(await deps.store.leaseHolder(key)) ?? 'unknown'})`);
+        reasons.push(
+          `target ${target.id} is in another running experiment (${(await deps.store.leaseHolder(key)) ?? 'unknown'})`,
+        );
       }
     }
   }
@@ -188,7 +249,11 @@ const leaseTargets = async (deps: PhaseDependencies, executionId: string, templa
 };
 
 /** Candidates that another experiment holds a lease on: they count as hit, and are not for us. */
-const busyCandidates = async (deps: PhaseDependencies, executionId: string, candidates: readonly ResolvedTarget[]): Promise<ResolvedTarget[]> => {
+const busyCandidates = async (
+  deps: PhaseDependencies,
+  executionId: string,
+  candidates: readonly ResolvedTarget[],
+): Promise<ResolvedTarget[]> => {
   const busy: ResolvedTarget[] = [];
   for (const c of candidates) {
     for (const key of leaseKeys(c)) {
@@ -211,10 +276,14 @@ const preflight = async (
 ): Promise<string[]> => {
   const reasons: string[] = [];
   if (!template.safety.environments.includes(execution.environment)) {
-    reasons.push(`environment ${execution.environment} is not allowed by the template (allowed: ${template.safety.environments.join(', ')})`);
+    reasons.push(
+      `environment ${execution.environment} is not allowed by the template (allowed: ${template.safety.environments.join(', ')})`,
+    );
   }
   if (execution.environment !== deps.settings.environment) {
-    reasons.push(`requested for environment ${execution.environment}, but this stack serves ${deps.settings.environment}`);
+    reasons.push(
+      `requested for environment ${execution.environment}, but this stack serves ${deps.settings.environment}`,
+    );
   }
   const halt = await deps.store.haltState();
   if (halt) reasons.push(`experiments are halted: ${halt.reason} (by ${halt.by} at ${halt.at})`);
@@ -225,7 +294,9 @@ const preflight = async (
   const lateness = deps.timer.latenessMs;
   for (const [name, a] of Object.entries(template.actions)) {
     if (lateness > 0 && actionDurationMs(a) - windowMs(template) < lateness) {
-      reasons.push(`action ${name}: its duration must exceed observation.window by at least ${Math.ceil(lateness / 1000)}s here (timers may fire that late)`);
+      reasons.push(
+        `action ${name}: its duration must exceed observation.window by at least ${Math.ceil(lateness / 1000)}s here (timers may fire that late)`,
+      );
     }
   }
 
@@ -260,7 +331,9 @@ const preflight = async (
     try {
       const candidates = await resolver.candidates(name, spec);
       if (candidates.length > TEMPLATE_LIMITS.targets * 10) {
-        reasons.push(`target ${name}: ${candidates.length} resources match; narrow the target (at most ${TEMPLATE_LIMITS.targets * 10})`);
+        reasons.push(
+          `target ${name}: ${candidates.length} resources match; narrow the target (at most ${TEMPLATE_LIMITS.targets * 10})`,
+        );
         continue;
       }
       const busy = await busyCandidates(deps, execution.executionId, candidates);
@@ -268,7 +341,9 @@ const preflight = async (
       if (selection.ok) targets.push(...selection.targets);
       else reasons.push(selection.reason);
     } catch (error) {
-      reasons.push(`target ${name}: could not be resolved: ${error instanceof FaultlineError ? error.message : String(error)}`);
+      reasons.push(
+        `target ${name}: could not be resolved: ${error instanceof FaultlineError ? error.message : String(error)}`,
+      );
     }
   }
   return reasons;

@@ -33,7 +33,10 @@ export const resultOf = (execution: Execution, faults: readonly FaultRecord[]): 
     p95LatencyMs: execution.observation?.latencyMs?.p95 ?? null,
     recoverySeconds: execution.recoverySeconds ?? null,
   },
-  safety: { violated: execution.safety.violated, ...(execution.safety.reason ? { reason: execution.safety.reason } : {}) },
+  safety: {
+    violated: execution.safety.violated,
+    ...(execution.safety.reason ? { reason: execution.safety.reason } : {}),
+  },
   faults: faultSummaries(faults),
   reasons: execution.reasons ?? [],
   requestedAt: execution.requestedAt,
@@ -44,7 +47,11 @@ export const completedEntry = (execution: Execution, faults: readonly FaultRecor
   ExperimentCompleted.entry(resultOf(execution, faults));
 
 /** The result document the CLI prints with --json: the public result plus the timeline. */
-export const resultDocument = (execution: Execution, faults: readonly FaultRecord[], journal: readonly JournalEntry[]) => ({
+export const resultDocument = (
+  execution: Execution,
+  faults: readonly FaultRecord[],
+  journal: readonly JournalEntry[],
+) => ({
   ...resultOf(execution, faults),
   faults: faults.map((f) => ({
     action: f.action,
@@ -58,5 +65,11 @@ export const resultDocument = (execution: Execution, faults: readonly FaultRecor
   safety: { violated: execution.safety.violated, reason: execution.safety.reason ?? null },
   timeline: [...journal]
     .sort((a, b) => a.at.localeCompare(b.at))
-    .map((j) => ({ at: j.at, phase: j.phase, event: j.action, outcome: j.outcome, ...(j.error ? { error: j.error } : {}) })),
+    .map((j) => ({
+      at: j.at,
+      phase: j.phase,
+      event: j.action,
+      outcome: j.outcome,
+      ...(j.error ? { error: j.error } : {}),
+    })),
 });

@@ -19,13 +19,19 @@ import { executionIn, journalStale } from './stale';
 const PHASE = 'revert';
 
 /** ObservationCompleted → the planned revert. */
-export const revertPlanned = async (event: EventOf<typeof ObservationCompleted>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const revertPlanned = async (
+  event: EventOf<typeof ObservationCompleted>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const execution = await executionIn(deps, event.detail.executionId, ['REVERTING'], PHASE, 'ObservationCompleted');
   return execution ? revertAll(deps, execution, true) : [];
 };
 
 /** InjectionFailed → undo whatever was partly done; the execution ends FAILED. */
-export const revertAfterInjectionFailure = async (event: EventOf<typeof InjectionFailed>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const revertAfterInjectionFailure = async (
+  event: EventOf<typeof InjectionFailed>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const reverting = await deps.store.transition(event.detail.executionId, {
     from: ['INJECTING'],
     to: 'REVERTING',
@@ -44,22 +50,37 @@ export const revertAfterInjectionFailure = async (event: EventOf<typeof Injectio
  * it can never pass (invariant 6). Before injection it simply ends ABORTED; after the revert
  * (recovering, validating) the mark is enough.
  */
-export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const revertForSafety = async (
+  event: EventOf<typeof SafetyViolated>,
+  deps: PhaseDependencies,
+): Promise<BusEntry[]> => {
   const { executionId, reason, message, at } = event.detail;
   const safety: SafetyState = { violated: true, reason: message, source: reason, at };
   const { store } = deps;
   for (let attempt = 0; attempt < 5; attempt++) {
     const execution = await executionIn(deps, executionId, ACTIVE_STATUSES, PHASE, `SafetyViolated (${reason})`);
     if (!execution) return [];
-    await store.journal(executionId, { phase: PHASE, action: `SafetyViolated (${reason})`, outcome: 'ok', detail: { message, status: execution.status } });
+    await store.journal(executionId, {
+      phase: PHASE,
+      action: `SafetyViolated (${reason})`,
+      outcome: 'ok',
+      detail: { message, status: execution.status },
+    });
     switch (execution.status) {
       case 'REQUESTED':
       case 'PREPARING': {
-        const done = await finish(deps, executionId, [execution.status], 'ABORTED', {
-          verdict: 'FAILED',
-          safety,
-          reasons: ['stopped before injection: nothing was injected'],
-        }, execution.version);
+        const done = await finish(
+          deps,
+          executionId,
+          [execution.status],
+          'ABORTED',
+          {
+            verdict: 'FAILED',
+            safety,
+            reasons: ['stopped before injection: nothing was injected'],
+          },
+          execution.version,
+        );
         if (done) return done.entries;
         break;
       }
@@ -76,9 +97,14 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       }
       case 'REVERTING': {
         // The revert deadline reached during a planned revert is no violation: the fault ends on time.
-        if (reason === 'deadline' && execution.observation && !execution.safety.violated) return revertAll(deps, execution, true);
+        if (reason === 'deadline' && execution.observation && !execution.safety.violated)
+          return revertAll(deps, execution, true);
         // A revert may be under way already; reverting is idempotent, so do it again now.
-        const marked = await store.transition(executionId, { from: ['REVERTING'], expectedVersion: execution.version, set: { safety } });
+        const marked = await store.transition(executionId, {
+          from: ['REVERTING'],
+          expectedVersion: execution.version,
+          set: { safety },
+        });
         if (marked) return revertAll(deps, marked, false);
         break;
       }
@@ -86,11 +112,20 @@ export const revertForSafety = async (event: EventOf<typeof SafetyViolated>, dep
       case 'VALIDATING': {
         if (reason === 'deadline') {
           // Every fault is reverted already: a deadline that fires now has nothing left to stop.
-          await store.journal(executionId, { phase: PHASE, action: 'SafetyViolated (deadline)', outcome: 'stale', detail: { status: execution.status } });
+          await store.journal(executionId, {
+            phase: PHASE,
+            action: 'SafetyViolated (deadline)',
+            outcome: 'stale',
+            detail: { status: execution.status },
+          });
           return [];
         }
         // Every fault is reverted already; the violation still decides the verdict.
-        const marked = await store.transition(executionId, { from: [execution.status], expectedVersion: execution.version, set: { safety } });
+        const marked = await store.transition(executionId, {
+          from: [execution.status],
+          expectedVersion: execution.version,
+          set: { safety },
+        });
         if (marked) return [];
         break;
       }
@@ -119,7 +154,9 @@ const settledFaults = async (deps: PhaseDependencies, executionId: string): Prom
     async () => {
       const faults = await store.listFaults(executionId);
       const now = clock.now().getTime();
-      const inFlight = faults.filter((f) => f.state === 'ARMED' && Date.parse(f.armedAt) + settings.injectAttemptMaxMs > now);
+      const inFlight = faults.filter(
+        (f) => f.state === 'ARMED' && Date.parse(f.armedAt) + settings.injectAttemptMaxMs > now,
+      );
       if (inFlight.length && !waiting) {
         waiting = true;
         await store.journal(executionId, {
@@ -160,7 +197,10 @@ const revertAll = async (deps: PhaseDependencies, execution: Execution, planned:
       verdict: 'FAILED',
       reasons: failures.map((f) => `revert of ${f.action} on ${f.targetKey} failed: ${f.error}`),
     });
-    return [RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults: failures }), ...(done?.entries ?? [])];
+    return [
+      RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults: failures }),
+      ...(done?.entries ?? []),
+    ];
   }
 
   await timer.cancel(timerNames.revertDeadline(executionId));
@@ -195,11 +235,18 @@ const observedUntilStop = async (deps: PhaseDependencies, execution: Execution):
   // The stop's time comes from its event (an alarm's own time): kept within [injectedAt, now].
   const now = deps.clock.now().getTime();
   const injectedAt = Date.parse(execution.injectedAt);
-  const stoppedAt = new Date(Math.min(now, Math.max(injectedAt, execution.safety.at ? Date.parse(execution.safety.at) : now)));
+  const stoppedAt = new Date(
+    Math.min(now, Math.max(injectedAt, execution.safety.at ? Date.parse(execution.safety.at) : now)),
+  );
   try {
     return await deps.metrics.measure(execution.template, { from: new Date(execution.injectedAt), to: stoppedAt });
   } catch (error) {
-    await deps.store.journal(execution.executionId, { phase: PHASE, action: 'measure', outcome: 'failed', error: (error as Error).message });
+    await deps.store.journal(execution.executionId, {
+      phase: PHASE,
+      action: 'measure',
+      outcome: 'failed',
+      error: (error as Error).message,
+    });
     return undefined;
   }
 };

@@ -4,14 +4,17 @@ import type { PhaseDependencies } from './dependencies';
 
 /** One event a function accepts, and the domain function that handles it. */
 export interface Route {
-  contract: Contract<never> | Contract<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  run: (event: any, deps: PhaseDependencies) => Promise<BusEntry[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  contract: Contract<never> | Contract<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  run: (event: any, deps: PhaseDependencies) => Promise<BusEntry[]>;
   /**
    * What the event means, where one meaning may arrive under several event ids (a publisher's
    * retry, outputs published again by a resumed attempt): the claim is taken on this instead of
    * the bus's id, so that each meaning takes effect once.
    */
-  meaning?: (event: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a boundary over contracts and SDK stubs of any shape
+  meaning?: (event: any) => string;
 }
 
 export interface PhaseDefinition {
@@ -19,4 +22,3 @@ export interface PhaseDefinition {
   name: string;
   routes: readonly Route[];
 }
-

@@ -9,10 +9,19 @@ export type Selection = { ok: true; targets: ResolvedTarget[] } | { ok: false; r
  * the fleet, not only this experiment's.
  */
 export const capacity = (total: number, hit: number, safety: Template['safety']): number =>
-  Math.min(safety.maxTargets, Math.floor((total * safety.maxTargetsPercent) / 100) - hit, total - safety.minHealthyTargets - hit);
+  Math.min(
+    safety.maxTargets,
+    Math.floor((total * safety.maxTargetsPercent) / 100) - hit,
+    total - safety.minHealthyTargets - hit,
+  );
 
 /** Why `hit` of `total` candidates under a fault at once (ours and others') breaks the caps, or undefined. */
-export const capsProblem = (name: string, total: number, hit: number, safety: Template['safety']): string | undefined =>
+export const capsProblem = (
+  name: string,
+  total: number,
+  hit: number,
+  safety: Template['safety'],
+): string | undefined =>
   hit > Math.min(Math.floor((total * safety.maxTargetsPercent) / 100), total - safety.minHealthyTargets)
     ? `target ${name}: ${hit} of ${total} resources would be under a fault at once, over the blast-radius caps (maxTargetsPercent ${safety.maxTargetsPercent}, minHealthyTargets ${safety.minHealthyTargets})`
     : undefined;
@@ -53,7 +62,10 @@ export const selectTargets = (
     };
   }
   if (wanted > candidates.length) {
-    return { ok: false, reason: `target ${name}: ${spec.selectionMode} asks for ${wanted}, only ${candidates.length} found` };
+    return {
+      ok: false,
+      reason: `target ${name}: ${spec.selectionMode} asks for ${wanted}, only ${candidates.length} found`,
+    };
   }
   const count = Math.min(wanted, cap);
   const shuffled = [...free];

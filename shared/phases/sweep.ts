@@ -1,4 +1,12 @@
-import { RecoveryCheckDue, RecoveryConfirmed, RecoveryTimedOut, RollbackFailed, SafetyViolated, type EventOf, type ScheduledEvent } from '../../events';
+import {
+  RecoveryCheckDue,
+  RecoveryConfirmed,
+  RecoveryTimedOut,
+  RollbackFailed,
+  SafetyViolated,
+  type EventOf,
+  type ScheduledEvent,
+} from '../../events';
 import type { Execution } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies, PhaseSettings } from './dependencies';
@@ -30,7 +38,12 @@ export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseD
       } catch (error) {
         failed.push(execution.executionId);
         await deps.store
-          .journal(execution.executionId, { phase: PHASE, action: 'sweep', outcome: 'failed', error: `${(error as Error).name}: ${(error as Error).message}` })
+          .journal(execution.executionId, {
+            phase: PHASE,
+            action: 'sweep',
+            outcome: 'failed',
+            error: `${(error as Error).name}: ${(error as Error).message}`,
+          })
           .catch(() => undefined);
       }
     }
@@ -46,18 +59,37 @@ export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseD
 export class SweepError extends FaultlineError {}
 
 const sweepOne = async (deps: PhaseDependencies, execution: Execution, now: Date): Promise<BusEntry[]> => {
-  if ((execution.status === 'REQUESTED' || execution.status === 'PREPARING') && now.getTime() - Date.parse(execution.updatedAt) > deps.settings.stuckAfterMs) {
+  if (
+    (execution.status === 'REQUESTED' || execution.status === 'PREPARING') &&
+    now.getTime() - Date.parse(execution.updatedAt) > deps.settings.stuckAfterMs
+  ) {
     // Nothing can have been injected before INJECTING: no safety violation, the run never started.
     const reason = `stuck in ${execution.status} since ${execution.updatedAt}: it never started`;
-    const done = await finish(deps, execution.executionId, [execution.status], 'FAILED', { verdict: 'INCONCLUSIVE', failure: reason, reasons: [reason] }, execution.version);
-    await deps.store.journal(execution.executionId, { phase: PHASE, action: 'give up', outcome: done ? 'failed' : 'stale', detail: { reason } });
+    const done = await finish(
+      deps,
+      execution.executionId,
+      [execution.status],
+      'FAILED',
+      { verdict: 'INCONCLUSIVE', failure: reason, reasons: [reason] },
+      execution.version,
+    );
+    await deps.store.journal(execution.executionId, {
+      phase: PHASE,
+      action: 'give up',
+      outcome: done ? 'failed' : 'stale',
+      detail: { reason },
+    });
     return done?.entries ?? [];
   }
   const entry = nudge(execution, now, deps.settings);
   if (!entry) return [];
   const sweeps = (execution.sweeps ?? 0) + 1;
   if (sweeps > deps.settings.maxSweeps) return giveUp(deps, execution);
-  const counted = await deps.store.transition(execution.executionId, { from: [execution.status], expectedVersion: execution.version, set: { sweeps } });
+  const counted = await deps.store.transition(execution.executionId, {
+    from: [execution.status],
+    expectedVersion: execution.version,
+    set: { sweeps },
+  });
   if (!counted) return []; // it moved meanwhile
   await deps.store.journal(execution.executionId, {
     phase: PHASE,
@@ -72,26 +104,47 @@ const nudge = (execution: Execution, now: Date, settings: PhaseSettings): BusEnt
   const { executionId, experimentId } = execution;
   const since = Date.parse(execution.updatedAt);
   const idleMs = now.getTime() - since;
-  const stop = (message: string) => SafetyViolated.entry({ executionId, experimentId, reason: 'deadline', message, at: now.toISOString() });
+  const stop = (message: string) =>
+    SafetyViolated.entry({ executionId, experimentId, reason: 'deadline', message, at: now.toISOString() });
   switch (execution.status) {
     case 'INJECTING':
     case 'REVERTING':
-      return idleMs > settings.stuckWithFaultAfterMs ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: reverted by the sweeper`) : undefined;
+      return idleMs > settings.stuckWithFaultAfterMs
+        ? stop(`stuck in ${execution.status} since ${execution.updatedAt}: reverted by the sweeper`)
+        : undefined;
     case 'OBSERVING': {
       const deadline = execution.revertDeadline ? Date.parse(execution.revertDeadline) : since;
-      return now.getTime() - deadline > settings.deadlineGraceMs ? stop(`revert deadline ${execution.revertDeadline} passed: reverted by the sweeper`) : undefined;
+      return now.getTime() - deadline > settings.deadlineGraceMs
+        ? stop(`revert deadline ${execution.revertDeadline} passed: reverted by the sweeper`)
+        : undefined;
     }
     case 'RECOVERING': {
       const deadline = execution.recoveryDeadline ? Date.parse(execution.recoveryDeadline) : since;
       if (now.getTime() - Math.max(deadline, since) <= settings.stuckAfterMs) return undefined;
-      return RecoveryCheckDue.entry({ executionId, experimentId, attempt: 1, deadline: execution.recoveryDeadline ?? now.toISOString() });
+      return RecoveryCheckDue.entry({
+        executionId,
+        experimentId,
+        attempt: 1,
+        deadline: execution.recoveryDeadline ?? now.toISOString(),
+      });
     }
     case 'VALIDATING':
       if (idleMs <= settings.stuckAfterMs) return undefined;
       // Validate judges from the stored execution; this re-sends the event that was lost.
       return execution.recoveryTimedOut
-        ? RecoveryTimedOut.entry({ executionId, experimentId, waitedSeconds: 0, lastCheck: 'resent by the sweeper', at: now.toISOString() })
-        : RecoveryConfirmed.entry({ executionId, experimentId, recoverySeconds: execution.recoverySeconds ?? 0, confirmedAt: execution.recoveredAt ?? now.toISOString() });
+        ? RecoveryTimedOut.entry({
+            executionId,
+            experimentId,
+            waitedSeconds: 0,
+            lastCheck: 'resent by the sweeper',
+            at: now.toISOString(),
+          })
+        : RecoveryConfirmed.entry({
+            executionId,
+            experimentId,
+            recoverySeconds: execution.recoverySeconds ?? 0,
+            confirmedAt: execution.recoveredAt ?? now.toISOString(),
+          });
     default:
       return undefined;
   }
@@ -102,11 +155,34 @@ const giveUp = async (deps: PhaseDependencies, execution: Execution): Promise<Bu
   const open = openFaults(await deps.store.listFaults(executionId));
   const reason = `stuck in ${execution.status} after ${execution.sweeps ?? 0} nudges of the sweeper`;
   if (open.length) {
-    const faults = open.map((f) => ({ action: f.action, targetKey: f.target.key, error: `${reason}; fault ${f.state}` }));
-    const done = await finish(deps, executionId, [execution.status], 'ROLLBACK_FAILED', { verdict: 'FAILED', reasons: [reason] }, execution.version);
+    const faults = open.map((f) => ({
+      action: f.action,
+      targetKey: f.target.key,
+      error: `${reason}; fault ${f.state}`,
+    }));
+    const done = await finish(
+      deps,
+      executionId,
+      [execution.status],
+      'ROLLBACK_FAILED',
+      { verdict: 'FAILED', reasons: [reason] },
+      execution.version,
+    );
     return done ? [RollbackFailed.entry({ executionId, experimentId, faults }), ...done.entries] : [];
   }
-  const done = await finish(deps, executionId, [execution.status], 'FAILED', { verdict: 'INCONCLUSIVE', failure: reason, reasons: [reason] }, execution.version);
-  await deps.store.journal(executionId, { phase: PHASE, action: 'give up', outcome: done ? 'failed' : 'stale', detail: { reason } });
+  const done = await finish(
+    deps,
+    executionId,
+    [execution.status],
+    'FAILED',
+    { verdict: 'INCONCLUSIVE', failure: reason, reasons: [reason] },
+    execution.version,
+  );
+  await deps.store.journal(executionId, {
+    phase: PHASE,
+    action: 'give up',
+    outcome: done ? 'failed' : 'stale',
+    detail: { reason },
+  });
   return done?.entries ?? [];
 };

@@ -16,16 +16,32 @@ export const evaluateCriterion = (c: SuccessCriterion, execution: Execution): Cr
   switch (c.type) {
     case 'availability': {
       const actual = execution.observation?.availabilityPercent;
-      return { type: c.type, expected: `>= ${c.minPercent}%`, actual: actual === undefined ? null : `${fmt(actual)}%`, passed: actual === undefined ? null : actual >= c.minPercent };
+      return {
+        type: c.type,
+        expected: `>= ${c.minPercent}%`,
+        actual: actual === undefined ? null : `${fmt(actual)}%`,
+        passed: actual === undefined ? null : actual >= c.minPercent,
+      };
     }
     case 'latency': {
       const actual = execution.observation?.latencyMs?.[`p${c.percentile}` as 'p50' | 'p90' | 'p95' | 'p99'];
-      return { type: c.type, expected: `p${c.percentile} <= ${c.maxMs}ms`, actual: actual === undefined ? null : `${fmt(actual)}ms`, passed: actual === undefined ? null : actual <= c.maxMs };
+      return {
+        type: c.type,
+        expected: `p${c.percentile} <= ${c.maxMs}ms`,
+        actual: actual === undefined ? null : `${fmt(actual)}ms`,
+        passed: actual === undefined ? null : actual <= c.maxMs,
+      };
     }
     case 'recoveryTime': {
-      if (execution.recoveryTimedOut) return { type: c.type, expected: `<= ${c.maxSeconds}s`, actual: 'timed out', passed: false };
+      if (execution.recoveryTimedOut)
+        return { type: c.type, expected: `<= ${c.maxSeconds}s`, actual: 'timed out', passed: false };
       const actual = execution.recoverySeconds;
-      return { type: c.type, expected: `<= ${c.maxSeconds}s`, actual: actual === undefined ? null : `${fmt(actual)}s`, passed: actual === undefined ? null : actual <= c.maxSeconds };
+      return {
+        type: c.type,
+        expected: `<= ${c.maxSeconds}s`,
+        actual: actual === undefined ? null : `${fmt(actual)}s`,
+        passed: actual === undefined ? null : actual <= c.maxSeconds,
+      };
     }
   }
 };
@@ -40,8 +56,10 @@ export const unobservedWindow = (execution: Execution, faults: readonly FaultRec
   if (start === undefined || end === undefined) return ['the observation window was never opened'];
   const problems: string[] = [];
   for (const f of faults) {
-    if (!f.injectedAt || Date.parse(f.injectedAt) > start) problems.push(`${f.action} on ${f.target.key} was not active when the window opened`);
-    else if (f.revertedAt && Date.parse(f.revertedAt) < end) problems.push(`${f.action} on ${f.target.key} was reverted at ${f.revertedAt}, before the window ended`);
+    if (!f.injectedAt || Date.parse(f.injectedAt) > start)
+      problems.push(`${f.action} on ${f.target.key} was not active when the window opened`);
+    else if (f.revertedAt && Date.parse(f.revertedAt) < end)
+      problems.push(`${f.action} on ${f.target.key} was reverted at ${f.revertedAt}, before the window ended`);
   }
   if (!faults.length) problems.push('no fault was recorded for the window');
   return problems;
@@ -70,8 +88,10 @@ export const judge = (
     if (c.passed === false) reasons.push(`${c.type}: expected ${c.expected}, got ${c.actual}`);
     if (c.passed === null) reasons.push(`${c.type}: not measured`);
   }
-  if (execution.recoveryTimedOut || criteria.some((c) => c.passed === false)) return { verdict: 'FAILED', status: 'COMPLETED', criteria, reasons };
-  if (criteria.some((c) => c.passed === null)) return { verdict: 'INCONCLUSIVE', status: 'COMPLETED', criteria, reasons };
+  if (execution.recoveryTimedOut || criteria.some((c) => c.passed === false))
+    return { verdict: 'FAILED', status: 'COMPLETED', criteria, reasons };
+  if (criteria.some((c) => c.passed === null))
+    return { verdict: 'INCONCLUSIVE', status: 'COMPLETED', criteria, reasons };
   return { verdict: 'PASSED', status: 'COMPLETED', criteria, reasons };
 };
 
@@ -89,18 +109,45 @@ export const validate = async (
     const open = openFaults(faults);
     if (open.length) {
       // Never judged while a fault may be active: that needs a human, and its targets stay leased.
-      const faults = open.map((f) => ({ action: f.action, targetKey: f.target.key, error: f.error ?? `fault is ${f.state}` }));
-      const done = await finish(deps, executionId, ['VALIDATING'], 'ROLLBACK_FAILED', {
-        verdict: 'FAILED',
-        reasons: faults.map((f) => `${f.action} on ${f.targetKey} is not reverted: ${f.error}`),
-      }, execution.version);
-      if (done) return [RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults }), ...done.entries];
+      const faults = open.map((f) => ({
+        action: f.action,
+        targetKey: f.target.key,
+        error: f.error ?? `fault is ${f.state}`,
+      }));
+      const done = await finish(
+        deps,
+        executionId,
+        ['VALIDATING'],
+        'ROLLBACK_FAILED',
+        {
+          verdict: 'FAILED',
+          reasons: faults.map((f) => `${f.action} on ${f.targetKey} is not reverted: ${f.error}`),
+        },
+        execution.version,
+      );
+      if (done)
+        return [RollbackFailed.entry({ executionId, experimentId: execution.experimentId, faults }), ...done.entries];
       continue;
     }
-    const { verdict, status, criteria, reasons } = judge(execution, faults.filter((f) => f.state !== 'FAILED'));
-    const done = await finish(deps, executionId, ['VALIDATING'], status, { verdict, criteria, reasons }, execution.version);
+    const { verdict, status, criteria, reasons } = judge(
+      execution,
+      faults.filter((f) => f.state !== 'FAILED'),
+    );
+    const done = await finish(
+      deps,
+      executionId,
+      ['VALIDATING'],
+      status,
+      { verdict, criteria, reasons },
+      execution.version,
+    );
     if (done) {
-      await deps.store.journal(executionId, { phase: PHASE, action: 'verdict', outcome: 'ok', detail: { status, verdict, reasons } });
+      await deps.store.journal(executionId, {
+        phase: PHASE,
+        action: 'verdict',
+        outcome: 'ok',
+        detail: { status, verdict, reasons },
+      });
       return done.entries;
     }
   }

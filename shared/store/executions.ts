@@ -79,7 +79,9 @@ export class Executions implements ExecutionRepository {
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':one': 1, ':now': now };
     const sets = ['#version = #version + :one', '#updatedAt = :now'];
-    from.forEach((s, i) => (values[`:from${i}`] = s));
+    from.forEach((s, i) => {
+      values[`:from${i}`] = s;
+    });
     let versionCondition = '';
     if (request.expectedVersion !== undefined) {
       values[':expected'] = request.expectedVersion;

@@ -42,7 +42,9 @@ export class Faults implements FaultRepository {
   ): Promise<FaultRecord | null> {
     const names: Record<string, string> = { '#state': 'state' };
     const values: Record<string, unknown> = { ':to': to };
-    from.forEach((s, i) => (values[`:from${i}`] = s));
+    from.forEach((s, i) => {
+      values[`:from${i}`] = s;
+    });
     const sets = ['#state = :to', ...setClauses(set, names, values)];
     const updated = await conditionally(() =>
       this.table.doc.send(

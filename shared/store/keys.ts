@@ -10,7 +10,10 @@ export const keys = {
   journalPrefix: 'LOG#',
   journal: (executionId: string, at: string, seq: string) => ({ pk: `EXEC#${executionId}`, sk: `LOG#${at}#${seq}` }),
   faultPrefix: 'FAULT#',
-  fault: (executionId: string, action: string, targetKey: string) => ({ pk: `EXEC#${executionId}`, sk: `FAULT#${action}#${targetKey}` }),
+  fault: (executionId: string, action: string, targetKey: string) => ({
+    pk: `EXEC#${executionId}`,
+    sk: `FAULT#${action}#${targetKey}`,
+  }),
   watchPrefix: 'WATCH#',
   watch: (executionId: string, alarmName: string) => ({ pk: `EXEC#${executionId}`, sk: `WATCH#${alarmName}` }),
   lease: (targetKey: string) => ({ pk: `LEASE#${targetKey}`, sk: 'LEASE' }),

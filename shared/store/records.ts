@@ -56,7 +56,9 @@ export class Records implements RecordRepository {
     let conditionExpression = 'attribute_exists(pk)';
     if (condition) {
       names['#cond'] = condition.field;
-      condition.expected.forEach((v, i) => (values[`:c${i}`] = v));
+      condition.expected.forEach((v, i) => {
+        values[`:c${i}`] = v;
+      });
       conditionExpression += ` AND #cond IN (${condition.expected.map((_, i) => `:c${i}`).join(', ')})`;
     }
     const updated = await conditionally(() =>

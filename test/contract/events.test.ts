@@ -27,9 +27,20 @@ const consumersOf = (event: Record<string, unknown>, bus: 'custom' | 'default') 
 describe('faultline event contracts', () => {
   it('the catalogue holds the 14 events of docs/architecture.md §2, each once', () => {
     expect(FAULTLINE_EVENTS.map((c) => c.detailType)).toEqual([
-      'ExperimentRequested', 'ExperimentRejected', 'ExperimentStarted', 'FaultInjected', 'InjectionFailed',
-      'ObservationWindowElapsed', 'ObservationCompleted', 'SafetyViolated', 'FaultReverted', 'RollbackFailed',
-      'RecoveryCheckDue', 'RecoveryConfirmed', 'RecoveryTimedOut', 'ExperimentCompleted',
+      'ExperimentRequested',
+      'ExperimentRejected',
+      'ExperimentStarted',
+      'FaultInjected',
+      'InjectionFailed',
+      'ObservationWindowElapsed',
+      'ObservationCompleted',
+      'SafetyViolated',
+      'FaultReverted',
+      'RollbackFailed',
+      'RecoveryCheckDue',
+      'RecoveryConfirmed',
+      'RecoveryTimedOut',
+      'ExperimentCompleted',
     ]);
   });
 
@@ -43,11 +54,18 @@ describe('faultline event contracts', () => {
 
     it('a detail without executionId, or of another version, is a MalformedEventError naming the field', () => {
       const { executionId: _drop, ...rest } = contract.entry(contract.fixture as never).detail;
-      expect(() => contract.parse(delivered({ source: 'faultline', detailType: contract.detailType, detail: rest }))).toThrow(
-        expect.objectContaining({ name: 'MalformedEventError', message: expect.stringContaining('detail.executionId') }),
+      expect(() =>
+        contract.parse(delivered({ source: 'faultline', detailType: contract.detailType, detail: rest })),
+      ).toThrow(
+        expect.objectContaining({
+          name: 'MalformedEventError',
+          message: expect.stringContaining('detail.executionId'),
+        }),
       );
       const other = { ...contract.entry(contract.fixture as never).detail, version: contract.version + 1 };
-      expect(() => contract.parse(delivered({ source: 'faultline', detailType: contract.detailType, detail: other }))).toThrow(MalformedEventError);
+      expect(() =>
+        contract.parse(delivered({ source: 'faultline', detailType: contract.detailType, detail: other })),
+      ).toThrow(MalformedEventError);
     });
 
     it('reaches exactly the functions whose routes accept it', () => {
@@ -55,13 +73,19 @@ describe('faultline event contracts', () => {
       const routed = Object.values(PHASES)
         .filter((p) => p.routes.some((r) => r.contract.detailType === contract.detailType))
         .map((p) => p.name);
-      expect(consumersOf(event, 'custom').filter((f) => f in PHASES).sort()).toEqual(routed.sort());
+      expect(
+        consumersOf(event, 'custom')
+          .filter((f) => f in PHASES)
+          .sort(),
+      ).toEqual(routed.sort());
     });
   });
 
   it('an event from another source is refused even with the right detail-type', () => {
     const entry = FAULTLINE_EVENTS[7].entry(FAULTLINE_EVENTS[7].fixture as never);
-    expect(() => FAULTLINE_EVENTS[7].parse({ ...delivered(entry), source: 'com.example' })).toThrow(/source: expected "faultline"/);
+    expect(() => FAULTLINE_EVENTS[7].parse({ ...delivered(entry), source: 'com.example' })).toThrow(
+      /source: expected "faultline"/,
+    );
   });
 });
 
@@ -77,7 +101,9 @@ describe('AWS events as AWS documents them', () => {
   });
 
   it('an alarm going back to OK does not reach guard', () => {
-    const event = awsFixture('cloudwatch-alarm-state-change.single-metric.json') as { detail: { state: { value: string } } };
+    const event = awsFixture('cloudwatch-alarm-state-change.single-metric.json') as {
+      detail: { state: { value: string } };
+    };
     event.detail.state.value = 'OK';
     expect(consumersOf(event as never, 'default')).toEqual([]);
   });
@@ -88,7 +114,12 @@ describe('AWS events as AWS documents them', () => {
 
   it('each AWS contract fixture parses inside a documented envelope', () => {
     for (const contract of AWS_EVENTS) {
-      const event = { ...awsFixture('eventbridge-scheduled-event.json'), source: contract.source, 'detail-type': contract.detailType, detail: contract.fixture };
+      const event = {
+        ...awsFixture('eventbridge-scheduled-event.json'),
+        source: contract.source,
+        'detail-type': contract.detailType,
+        detail: contract.fixture,
+      };
       expect(contract.parse(event).detail).toBeDefined();
     }
   });

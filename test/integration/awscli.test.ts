@@ -10,9 +10,16 @@ const root = join(__dirname, '../..');
 const freePortPair = async (): Promise<number> => {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all([port, port + 1].map((p) => new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false)).listen(p, '127.0.0.1', () => server.close(() => resolve(true)));
-    })));
+    const free = await Promise.all(
+      [port, port + 1].map(
+        (p) =>
+          new Promise<boolean>((resolve) => {
+            const server = createServer()
+              .once('error', () => resolve(false))
+              .listen(p, '127.0.0.1', () => server.close(() => resolve(true)));
+          }),
+      ),
+    );
     if (free.every(Boolean)) return port;
   }
   throw new Error('no free port pair');
@@ -29,10 +36,17 @@ describe('faultline local, driven by the AWS CLI', () => {
 
   beforeAll(async () => {
     port = await freePortPair();
-    local = spawn(process.execPath, [join(root, 'bin/faultline.js'), 'local', '--port', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    local = spawn(process.execPath, [join(root, 'bin/faultline.js'), 'local', '--port', String(port)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     local.stdout!.on('data', (chunk) => (output += String(chunk)));
     local.stderr!.on('data', (chunk) => (output += String(chunk)));
-    await waitFor(() => output.includes('Ctrl-C stops everything'), 60_000, `faultline local to serve (output so far: ${output})`);
+    await waitFor(
+      () => output.includes('Ctrl-C stops everything'),
+      60_000,
+      `faultline local to serve (output so far: ${output})`,
+    );
   }, 70_000);
 
   afterAll(async () => {

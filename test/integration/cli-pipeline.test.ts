@@ -18,7 +18,10 @@ describe('faultline pipeline --local', () => {
 
   it('a stage SUCCEEDED event starts the bound experiment once and shows its result', async () => {
     const { out, lines } = capture();
-    const code = await main(['pipeline', join(root, 'examples/pipeline/stage-succeeded.json'), '--template', template, '--local'], out);
+    const code = await main(
+      ['pipeline', join(root, 'examples/pipeline/stage-succeeded.json'), '--template', template, '--local'],
+      out,
+    );
     const text = lines.join('\n');
     expect(code).toBe(0);
     expect(text).toMatch(/demo-pipeline-instance-loss\s+COMPLETED\s+PASSED/);
@@ -27,7 +30,10 @@ describe('faultline pipeline --local', () => {
 
   it('an Invoke job is answered as CodePipeline expects: waiting with a token, then success', async () => {
     const { out, lines } = capture();
-    const code = await main(['pipeline', join(root, 'examples/pipeline/invoke-job.json'), '--template', template, '--local'], out);
+    const code = await main(
+      ['pipeline', join(root, 'examples/pipeline/invoke-job.json'), '--template', template, '--local'],
+      out,
+    );
     const calls = lines.filter((l) => l.startsWith('[codepipeline]'));
     expect(code).toBe(0);
     expect(calls[0]).toMatch(/PutJobSuccessResult .*"continuationToken"/);

@@ -37,7 +37,12 @@ describe('faultline CLI', () => {
 
   it('validate: a broken template exits 1 listing every error with its path', async () => {
     const { out, lines } = capture();
-    const broken = { ...quickTemplate(), id: 'Bad Id', actions: { slow: { fault: 'meteor', target: 'web', duration: '5 minutes' } }, extra: true };
+    const broken = {
+      ...quickTemplate(),
+      id: 'Bad Id',
+      actions: { slow: { fault: 'meteor', target: 'web', duration: '5 minutes' } },
+      extra: true,
+    };
     expect(await main(['validate', file('broken.yaml', broken)], out)).toBe(1);
     const text = lines.error.join('\n');
     expect(text).toMatch(/^ {2}id: /m);
@@ -103,11 +108,21 @@ describe('faultline CLI', () => {
         criteria: expect.arrayContaining([{ type: 'availability', expected: '>= 99%', actual: '100%', passed: true }]),
         metrics: { availabilityPercent: 100, p95LatencyMs: 50, recoverySeconds: expect.any(Number) },
         safety: { violated: false, reason: null },
-        faults: [expect.objectContaining({ action: 'slow', faultType: 'network-latency', target: expect.any(String), injectedAt: expect.any(String), revertedAt: expect.any(String) })],
+        faults: [
+          expect.objectContaining({
+            action: 'slow',
+            faultType: 'network-latency',
+            target: expect.any(String),
+            injectedAt: expect.any(String),
+            revertedAt: expect.any(String),
+          }),
+        ],
       });
       expect(doc.executionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(doc.timeline.length).toBeGreaterThan(5);
-      expect(doc.timeline[0]).toEqual(expect.objectContaining({ at: expect.any(String), phase: 'prepare', event: 'ExperimentRequested' }));
+      expect(doc.timeline[0]).toEqual(
+        expect.objectContaining({ at: expect.any(String), phase: 'prepare', event: 'ExperimentRequested' }),
+      );
       expect(lines.progress.join('\n')).not.toContain('{');
 
       const status = capture();
@@ -119,7 +134,11 @@ describe('faultline CLI', () => {
       const before = faults.injections.length;
       const { out, lines } = capture();
       expect(await main(['run', file('dry.yaml', quickTemplate()), '--dry-run', '--json'], out)).toBe(0);
-      expect(JSON.parse(lines.result[0]!)).toMatchObject({ verdict: 'INCONCLUSIVE', dryRun: true, status: 'COMPLETED' });
+      expect(JSON.parse(lines.result[0]!)).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        dryRun: true,
+        status: 'COMPLETED',
+      });
       expect(faults.injections.length).toBe(before);
     });
 
@@ -151,25 +170,41 @@ describe('faultline CLI', () => {
     }, 30_000);
 
     it('halt reverts running experiments, and abort stops one', async () => {
-      const long = quickTemplate({ observation: { window: 'PT30S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } });
+      const long = quickTemplate({
+        observation: { window: 'PT30S' },
+        actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } },
+      });
       const halted = await runtime.requestExperiment(long);
       await waitFor(async () => (await runtime.store.getExecution(halted))?.status === 'OBSERVING');
       expect(await main(['halt', '--reason', 'game day called off'], capture().out)).toBe(0);
-      expect(await runtime.waitForFinal(halted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'halt' } });
+      expect(await runtime.waitForFinal(halted)).toMatchObject({
+        status: 'ABORTED',
+        verdict: 'FAILED',
+        safety: { source: 'halt' },
+      });
       expect(await main(['resume'], capture().out)).toBe(0);
 
       const aborted = await runtime.requestExperiment({ ...long, id: 'quick-latency' });
       await waitFor(async () => (await runtime.store.getExecution(aborted))?.status === 'OBSERVING');
       expect(await main(['abort', aborted], capture().out)).toBe(0);
-      expect(await runtime.waitForFinal(aborted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { source: 'operator' } });
+      expect(await runtime.waitForFinal(aborted)).toMatchObject({
+        status: 'ABORTED',
+        verdict: 'FAILED',
+        safety: { source: 'operator' },
+      });
       expect(faults.active.size).toBe(0);
     }, 30_000);
 
     it('halt writes the violation on each running execution before announcing it: lost announcements stop nothing less', async () => {
-      const long = quickTemplate({ observation: { window: 'PT3S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } });
+      const long = quickTemplate({
+        observation: { window: 'PT3S' },
+        actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } },
+      });
       const running = await runtime.requestExperiment(long);
       // Observing, past the observe phase's own look at the halt switch: only the CLI can stop it now.
-      await waitFor(async () => (await runtime.store.readJournal(running)).some((j) => j.action === 'schedule-observation-end'));
+      await waitFor(async () =>
+        (await runtime.store.readJournal(running)).some((j) => j.action === 'schedule-observation-end'),
+      );
       // EventBridge unreachable: SafetyViolated cannot be published, the violation must already be written.
       const bus = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
       process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = 'http://127.0.0.1:9';
@@ -182,10 +217,17 @@ describe('faultline CLI', () => {
         delete process.env.AWS_MAX_ATTEMPTS;
       }
       expect(lines.error.join('\n')).toMatch(/faultline: /);
-      expect((await runtime.store.getExecution(running))?.safety).toMatchObject({ violated: true, source: 'halt', reason: 'halted: change freeze' });
+      expect((await runtime.store.getExecution(running))?.safety).toMatchObject({
+        violated: true,
+        source: 'halt',
+        reason: 'halted: change freeze',
+      });
       expect(await main(['resume'], capture().out)).toBe(0);
       // Resumed, and the announcement lost: the run still cannot pass.
-      expect(await runtime.waitForFinal(running)).toMatchObject({ verdict: 'FAILED', safety: { violated: true, source: 'halt' } });
+      expect(await runtime.waitForFinal(running)).toMatchObject({
+        verdict: 'FAILED',
+        safety: { violated: true, source: 'halt' },
+      });
       expect(faults.active.size).toBe(0);
     }, 30_000);
 
@@ -196,7 +238,9 @@ describe('faultline CLI', () => {
       expect(await runtime.store.pinLease(targetKey, executionId, 'revert of slow failed')).toBe(true);
       const status = capture();
       expect(await main(['status', executionId], status.out)).toBe(0);
-      expect(status.lines.result).toContain(`  pinned lease: ${targetKey} (check the target, then "faultline release ${targetKey}")`);
+      expect(status.lines.result).toContain(
+        `  pinned lease: ${targetKey} (check the target, then "faultline release ${targetKey}")`,
+      );
       const savedUser = process.env.USER;
       process.env.USER = 'alice';
       const { out, lines } = capture();
@@ -206,7 +250,9 @@ describe('faultline CLI', () => {
         if (savedUser === undefined) delete process.env.USER;
         else process.env.USER = savedUser;
       }
-      expect(lines.result.join('\n')).toMatch(new RegExp(`released ${targetKey}: pinned lease of execution ${executionId}`));
+      expect(lines.result.join('\n')).toMatch(
+        new RegExp(`released ${targetKey}: pinned lease of execution ${executionId}`),
+      );
       expect(await runtime.store.lease(targetKey)).toBeUndefined();
       const after = capture();
       expect(await main(['status', executionId], after.out)).toBe(0);

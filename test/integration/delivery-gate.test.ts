@@ -11,14 +11,26 @@ import { createPipelineGateHandler } from '../../shared/delivery/gate';
 import { runPipelineJob } from '../../local/delivery';
 import { AwsPipelineControl } from '../../shared/delivery/pipeline-control';
 import { createLogger } from '../../shared/lambda/logger';
-import { awsFixture, boundTemplate, startDeliveryRuntime, storeTemplates, type DeliveryTestRuntime } from '../support/delivery';
+import {
+  awsFixture,
+  boundTemplate,
+  startDeliveryRuntime,
+  storeTemplates,
+  type DeliveryTestRuntime,
+} from '../support/delivery';
 import { TestClock, waitFor } from '../support/wait';
 
 // Each test waits for what it expects (bounded by waitFor and waitForFinal); jest's 5 s default
 // would instead fail a correct run on a loaded machine.
 jest.setTimeout(60_000);
 
-type Job = { 'CodePipeline.job': { id: string; accountId: string; data: { actionConfiguration: { configuration: { UserParameters?: string } } } } };
+type Job = {
+  'CodePipeline.job': {
+    id: string;
+    accountId: string;
+    data: { actionConfiguration: { configuration: { UserParameters?: string } } };
+  };
+};
 
 const INVOKE_JOB = 'codepipeline-job.lambda-invoke.json';
 const JOB_ID = 'c0d76431-b0e7-xmpl-97e3-e8ee786eb6f6';
@@ -39,13 +51,19 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
     codePipeline.on(PutJobSuccessResultCommand).resolves({});
     codePipeline.on(PutJobFailureResultCommand).resolves({});
     clock = new TestClock();
-    t = await startDeliveryRuntime({ pipelines: new AwsPipelineControl(new CodePipelineClient({ region: 'us-west-2' })), clock });
+    t = await startDeliveryRuntime({
+      pipelines: new AwsPipelineControl(new CodePipelineClient({ region: 'us-west-2' })),
+      clock,
+    });
     await storeTemplates(
       t,
       boundTemplate('prod-latency', [{ pipeline: 'my-pipeline', stage: 'Prod' }]),
       boundTemplate('prod-dependency', [{ pipeline: 'my-pipeline', stage: 'Prod' }], {}, 'local:dependency'),
       // Long enough on the clock that the gate's maximum wait (PT5M, passed by moving the clock) ends first.
-      boundTemplate('slow-latency', [], { observation: { window: 'PT10M' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT15M' } } }),
+      boundTemplate('slow-latency', [], {
+        observation: { window: 'PT10M' },
+        actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT15M' } },
+      }),
     );
   });
   afterEach(async () => {
@@ -55,10 +73,16 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
   const run = (job: unknown) => runPipelineJob(t.runtime, job, { extras: t.extras, pollMs: 30 });
   const successInputs = () => codePipeline.commandCalls(PutJobSuccessResultCommand).map((c) => c.args[0].input);
   const failureInputs = () => codePipeline.commandCalls(PutJobFailureResultCommand).map((c) => c.args[0].input);
-  const gateRun = async () => (await t.runtime.store.getRecord<{ executions: Array<{ executionId: string; experimentId: string }> }>(RECORDS.gate, JOB_ID))!;
+  const gateRun = async () =>
+    (await t.runtime.store.getRecord<{ executions: Array<{ executionId: string; experimentId: string }> }>(
+      RECORDS.gate,
+      JOB_ID,
+    ))!;
 
   it('every verdict PASSED: "in progress" with the continuation token, then PutJobSuccessResult without one', async () => {
-    const { final, invocations } = await run(jobWith({ pipeline: 'my-pipeline', stage: 'Prod', pipelineExecutionId: '12345678-1234-5678-abcd-12345678abcd' }));
+    const { final, invocations } = await run(
+      jobWith({ pipeline: 'my-pipeline', stage: 'Prod', pipelineExecutionId: '12345678-1234-5678-abcd-12345678abcd' }),
+    );
 
     expect(final.kind).toBe('passed');
     expect(invocations).toBeGreaterThan(1);
@@ -66,18 +90,35 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
     expect(inputs[0]).toEqual({
       jobId: JOB_ID,
       continuationToken: JOB_ID,
-      executionDetails: { summary: expect.stringMatching(/^faultline: 0 of 2 experiments finished; waiting until /), externalExecutionId: JOB_ID, percentComplete: 0 },
+      executionDetails: {
+        summary: expect.stringMatching(/^faultline: 0 of 2 experiments finished; waiting until /),
+        externalExecutionId: JOB_ID,
+        percentComplete: 0,
+      },
     });
     expect(inputs[inputs.length - 1]).toEqual({
       jobId: expect.not.stringMatching(JOB_ID),
-      executionDetails: { summary: 'faultline: 2 experiments PASSED (prod-dependency, prod-latency)', externalExecutionId: JOB_ID, percentComplete: 100 },
+      executionDetails: {
+        summary: 'faultline: 2 experiments PASSED (prod-dependency, prod-latency)',
+        externalExecutionId: JOB_ID,
+        percentComplete: 100,
+      },
     });
     expect(failureInputs()).toEqual([]);
     const { executions } = await gateRun();
     for (const e of executions) {
       expect(await t.runtime.store.getExecution(e.executionId)).toMatchObject({
         verdict: 'PASSED',
-        trigger: { type: 'pipeline', reference: `codepipeline-job:${JOB_ID}`, pipeline: { name: 'my-pipeline', stage: 'Prod', executionId: '12345678-1234-5678-abcd-12345678abcd', jobId: JOB_ID } },
+        trigger: {
+          type: 'pipeline',
+          reference: `codepipeline-job:${JOB_ID}`,
+          pipeline: {
+            name: 'my-pipeline',
+            stage: 'Prod',
+            executionId: '12345678-1234-5678-abcd-12345678abcd',
+            jobId: JOB_ID,
+          },
+        },
       });
     }
   });
@@ -140,7 +181,9 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
     const running = run(jobWith({ templates: ['slow-latency'], maxWait: 'PT5M' }));
     running.catch(() => undefined); // awaited below; a failure while waiting must not go unhandled
     const observing = async () => {
-      const started = (await t.runtime.store.getRecord<{ executions: Array<{ executionId: string }> }>(RECORDS.gate, JOB_ID))?.executions[0];
+      const started = (
+        await t.runtime.store.getRecord<{ executions: Array<{ executionId: string }> }>(RECORDS.gate, JOB_ID)
+      )?.executions[0];
       return started !== undefined && (await t.runtime.store.getExecution(started.executionId))?.status === 'OBSERVING';
     };
     await waitFor(observing, 30_000, 'the experiment to observe');
@@ -169,7 +212,14 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
     expect(invocations).toBe(1);
     expect(final.kind).toBe('failed');
     expect(failureInputs()).toEqual([
-      { jobId: JOB_ID, failureDetails: { type: 'ConfigurationError', message: 'faultline gate: invalid UserParameters: unknown key "KEY"; name "templates", or "pipeline" and "stage" (the templates bound to that stage)' } },
+      {
+        jobId: JOB_ID,
+        failureDetails: {
+          type: 'ConfigurationError',
+          message:
+            'faultline gate: invalid UserParameters: unknown key "KEY"; name "templates", or "pipeline" and "stage" (the templates bound to that stage)',
+        },
+      },
     ]);
     expect(successInputs()).toEqual([]);
   });
@@ -178,19 +228,30 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
     await run(jobWith({ templates: ['prod-latency'], maxWait: 'PT25H' }));
     expect(failureInputs()[0]!.failureDetails).toEqual({
       type: 'ConfigurationError',
-      message: "faultline gate: maxWait PT25H is longer than the gate's limit PT23H (CodePipeline fails the action after 24 hours)",
+      message:
+        "faultline gate: maxWait PT25H is longer than the gate's limit PT23H (CodePipeline fails the action after 24 hours)",
     });
   });
 
   it('the documented continuation job with a token this stack never gave fails with a clear message', async () => {
-    const other = await startDeliveryRuntime({ account: '111111111111', pipelines: new AwsPipelineControl(new CodePipelineClient({ region: 'us-west-2' })) });
+    const other = await startDeliveryRuntime({
+      account: '111111111111',
+      pipelines: new AwsPipelineControl(new CodePipelineClient({ region: 'us-west-2' })),
+    });
     try {
-      const { final } = await runPipelineJob(other.runtime, awsFixture('codepipeline-job.lambda-invoke.with-continuation-token-and-encryption-key.json'), { extras: other.extras });
+      const { final } = await runPipelineJob(
+        other.runtime,
+        awsFixture('codepipeline-job.lambda-invoke.with-continuation-token-and-encryption-key.json'),
+        { extras: other.extras },
+      );
       expect(final.kind).toBe('failed');
       expect(failureInputs()).toEqual([
         {
           jobId: '11111111-abcd-1111-abcd-111111abcdef',
-          failureDetails: { type: 'JobFailed', message: "faultline gate: unknown continuation token: no gate run token_ID in this stack's table" },
+          failureDetails: {
+            type: 'JobFailed',
+            message: "faultline gate: unknown continuation token: no gate run token_ID in this stack's table",
+          },
         },
       ]);
     } finally {
@@ -200,7 +261,9 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
 
   it('never calls RollbackStage or StopPipelineExecution itself', async () => {
     t.metrics.figures = { availabilityPercent: 80 };
-    await run(jobWith({ pipeline: 'my-pipeline', stage: 'Prod', pipelineExecutionId: '12345678-1234-5678-abcd-12345678abcd' }));
+    await run(
+      jobWith({ pipeline: 'my-pipeline', stage: 'Prod', pipelineExecutionId: '12345678-1234-5678-abcd-12345678abcd' }),
+    );
     await t.runtime.bus.idle();
     expect(codePipeline.commandCalls(RollbackStageCommand)).toEqual([]);
     expect(codePipeline.commandCalls(StopPipelineExecutionCommand)).toEqual([]);
@@ -208,17 +271,30 @@ describe('pipeline gate: a CodePipeline Invoke action answered through the AWS S
 });
 
 describe('pipeline gate logs: the job’s artifactCredentials never appear', () => {
-  const SECRETS = ['AKIAIOSFODNN7EXAMPLE', '6CGtmAa3lzWtV7a', 'IQoJb3JpZ2luX2VjEA', 'secret_key', 'session_token', 'access_key_ID'];
+  const SECRETS = [
+    'AKIAIOSFODNN7EXAMPLE',
+    '6CGtmAa3lzWtV7a',
+    'IQoJb3JpZ2luX2VjEA',
+    'secret_key',
+    'session_token',
+    'access_key_ID',
+  ];
 
   it.each([
     ['a job that runs to its end', () => jobWith({ templates: ['prod-latency'] })],
     ['a job with unusable UserParameters', () => awsFixture(INVOKE_JOB)],
-    ['a continuation job with an unknown token', () => awsFixture('codepipeline-job.lambda-invoke.with-continuation-token-and-encryption-key.json')],
-    ['a malformed job (no accountId)', () => {
-      const job = awsFixture<Record<string, { accountId?: string }>>(INVOKE_JOB);
-      delete job['CodePipeline.job']!.accountId;
-      return job;
-    }],
+    [
+      'a continuation job with an unknown token',
+      () => awsFixture('codepipeline-job.lambda-invoke.with-continuation-token-and-encryption-key.json'),
+    ],
+    [
+      'a malformed job (no accountId)',
+      () => {
+        const job = awsFixture<Record<string, { accountId?: string }>>(INVOKE_JOB);
+        delete job['CodePipeline.job']!.accountId;
+        return job;
+      },
+    ],
   ])('%s', async (_name, makeJob) => {
     const job = makeJob() as { 'CodePipeline.job': { accountId?: string } };
     const t = await startDeliveryRuntime({ account: job['CodePipeline.job'].accountId ?? '123456789012' });
@@ -227,7 +303,9 @@ describe('pipeline gate logs: the job’s artifactCredentials never appear', () 
       lines.push(String(chunk));
       return true;
     });
-    const consoles = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))));
+    const consoles = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+    );
     try {
       await storeTemplates(t, boundTemplate('prod-latency', []));
       const logger = createLogger('pipelineGate', { level: 'debug', write: (line) => lines.push(line) });
@@ -236,7 +314,12 @@ describe('pipeline gate logs: the job’s artifactCredentials never appear', () 
       await t.runtime.bus.idle();
 
       expect(lines.length).toBeGreaterThan(0);
-      expect(lines.some((l) => l.includes('c0d76431-b0e7-xmpl-97e3-e8ee786eb6f6') || l.includes('11111111-abcd-1111-abcd-111111abcdef'))).toBe(true);
+      expect(
+        lines.some(
+          (l) =>
+            l.includes('c0d76431-b0e7-xmpl-97e3-e8ee786eb6f6') || l.includes('11111111-abcd-1111-abcd-111111abcdef'),
+        ),
+      ).toBe(true);
       const logged = lines.join('\n');
       for (const secret of SECRETS) expect(logged).not.toContain(secret);
       const stored = JSON.stringify([

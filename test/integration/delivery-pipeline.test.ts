@@ -21,7 +21,8 @@ const DEPLOYED_BY = '12345678-1234-5678-abcd-12345678abcd';
 /** An earlier execution that succeeded in the stage: what a rollback goes back to. */
 const LAST_GOOD = '0a1b2c3d-0000-4000-8000-00000000beef';
 
-const executionsOf = async (t: DeliveryTestRuntime, experimentId: string) => t.runtime.store.executionsOfExperiment(experimentId);
+const executionsOf = async (t: DeliveryTestRuntime, experimentId: string) =>
+  t.runtime.store.executionsOfExperiment(experimentId);
 
 describe('pipeline trigger: CodePipeline state changes start the bound experiments', () => {
   let t: DeliveryTestRuntime;
@@ -54,7 +55,11 @@ describe('pipeline trigger: CodePipeline state changes start the bound experimen
     }
     const [id] = await executionsOf(t, 'prod-latency');
     const final = await t.runtime.waitForFinal(id!);
-    expect(final).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', trigger: { type: 'pipeline', pipeline: { executionId: DEPLOYED_BY } } });
+    expect(final).toMatchObject({
+      status: 'COMPLETED',
+      verdict: 'PASSED',
+      trigger: { type: 'pipeline', pipeline: { executionId: DEPLOYED_BY } },
+    });
   });
 
   it('the documented action SUCCEEDED event starts the templates bound to that action, and only those', async () => {
@@ -65,7 +70,12 @@ describe('pipeline trigger: CodePipeline state changes start the bound experimen
     expect(requested.map((r) => r.experimentId)).toEqual(['source-check']);
     expect(requested[0]!.trigger).toMatchObject({
       type: 'pipeline',
-      pipeline: { name: 'myPipeline', stage: 'Source', executionId: DEPLOYED_BY, actionExecutionId: '47f821c5-a902-44b2-ae61-b878d31ecd21' },
+      pipeline: {
+        name: 'myPipeline',
+        stage: 'Source',
+        executionId: DEPLOYED_BY,
+        actionExecutionId: '47f821c5-a902-44b2-ae61-b878d31ecd21',
+      },
     });
   });
 
@@ -91,13 +101,18 @@ describe('pipeline trigger: CodePipeline state changes start the bound experimen
     await t.runtime.waitForFinal(id!);
     const journal = await t.runtime.store.readJournal(id!);
     expect(journal).toContainEqual(expect.objectContaining({ phase: 'pipelineTrigger', outcome: 'duplicate' }));
-    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Prod#STAGE#${DEPLOYED_BY}`)).toMatchObject({ eventId: '01234567-EXAMPLE' });
+    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Prod#STAGE#${DEPLOYED_BY}`)).toMatchObject({
+      eventId: '01234567-EXAMPLE',
+    });
   });
 
   it('templates bound to a stage and to one of its actions each start once in the same pipeline execution', async () => {
     await storeTemplates(t, boundTemplate('source-stage', [{ pipeline: 'myPipeline', stage: 'Source' }]));
     const requested = requestsSeen(t);
-    const actionEvent = (id: string) => ({ ...awsFixture<BusEvent>('codepipeline-action-execution-state-change.succeeded.json'), id });
+    const actionEvent = (id: string) => ({
+      ...awsFixture<BusEvent>('codepipeline-action-execution-state-change.succeeded.json'),
+      id,
+    });
     const sourceStageEvent = (id: string) => {
       const event = stageEvent('SUCCEEDED', { id });
       (event.detail as Record<string, unknown>).stage = 'Source';
@@ -115,9 +130,18 @@ describe('pipeline trigger: CodePipeline state changes start the bound experimen
     expect(requested.map((r) => r.experimentId).sort()).toEqual(['source-check', 'source-stage']);
     expect(await executionsOf(t, 'source-check')).toHaveLength(1);
     expect(await executionsOf(t, 'source-stage')).toHaveLength(1);
-    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Source#action:Source#${DEPLOYED_BY}`)).toMatchObject({ eventId: 'action-event' });
-    expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Source#STAGE#${DEPLOYED_BY}`)).toMatchObject({ eventId: 'stage-event' });
-    for (const r of requested) expect(r.trigger).toMatchObject({ type: 'pipeline', reference: `myPipeline#Source#${DEPLOYED_BY}`, pipeline: { name: 'myPipeline', stage: 'Source', executionId: DEPLOYED_BY } });
+    expect(
+      await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Source#action:Source#${DEPLOYED_BY}`),
+    ).toMatchObject({ eventId: 'action-event' });
+    expect(
+      await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Source#STAGE#${DEPLOYED_BY}`),
+    ).toMatchObject({ eventId: 'stage-event' });
+    for (const r of requested)
+      expect(r.trigger).toMatchObject({
+        type: 'pipeline',
+        reference: `myPipeline#Source#${DEPLOYED_BY}`,
+        pipeline: { name: 'myPipeline', stage: 'Source', executionId: DEPLOYED_BY },
+      });
     for (const experimentId of ['source-check', 'source-stage']) {
       const [id] = await executionsOf(t, experimentId);
       await t.runtime.waitForFinal(id!);
@@ -165,14 +189,22 @@ describe('a failed verdict acts on the pipeline as the binding says', () => {
   };
 
   it('rollback-stage: RollbackStage of the stage that deployed, back to the last execution that succeeded in it, journaled', async () => {
-    await storeTemplates(t, boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]),
+    );
     const [final] = await runFailing('prod-latency');
     expect(final).toMatchObject({ verdict: 'FAILED' });
 
     expect(t.pipelines.calls).toEqual([
-      { call: 'RollbackStage', input: { pipelineName: 'myPipeline', stageName: 'Prod', targetPipelineExecutionId: LAST_GOOD } },
+      {
+        call: 'RollbackStage',
+        input: { pipelineName: 'myPipeline', stageName: 'Prod', targetPipelineExecutionId: LAST_GOOD },
+      },
     ]);
-    expect(t.printed).toEqual([`[codepipeline] RollbackStage {"pipelineName":"myPipeline","stageName":"Prod","targetPipelineExecutionId":"${LAST_GOOD}"}`]);
+    expect(t.printed).toEqual([
+      `[codepipeline] RollbackStage {"pipelineName":"myPipeline","stageName":"Prod","targetPipelineExecutionId":"${LAST_GOOD}"}`,
+    ]);
     const journal = await t.runtime.store.readJournal(final!.executionId);
     expect(journal).toContainEqual(
       expect.objectContaining({
@@ -192,37 +224,62 @@ describe('a failed verdict acts on the pipeline as the binding says', () => {
     await storeTemplates(
       t,
       boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]),
-      boundTemplate('prod-dependency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }], {}, 'local:dependency'),
+      boundTemplate(
+        'prod-dependency',
+        [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }],
+        {},
+        'local:dependency',
+      ),
     );
     await runFailing('prod-latency', 'prod-dependency');
     expect(t.pipelines.calls.map((c) => c.call)).toEqual(['RollbackStage']);
   });
 
   it('stop-pipeline: StopPipelineExecution of the run that deployed, not abandoning, with the reason', async () => {
-    await storeTemplates(t, boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'stop-pipeline' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'stop-pipeline' }]),
+    );
     const [final] = await runFailing('prod-latency');
     expect(t.pipelines.calls).toEqual([
       {
         call: 'StopPipelineExecution',
-        input: { pipelineName: 'myPipeline', pipelineExecutionId: DEPLOYED_BY, abandon: false, reason: `faultline: prod-latency FAILED (COMPLETED) [${final!.executionId}]` },
+        input: {
+          pipelineName: 'myPipeline',
+          pipelineExecutionId: DEPLOYED_BY,
+          abandon: false,
+          reason: `faultline: prod-latency FAILED (COMPLETED) [${final!.executionId}]`,
+        },
       },
     ]);
   });
 
   it('onFailure none, or a PASSED verdict, leaves the pipeline alone', async () => {
-    await storeTemplates(t, boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'none' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'none' }]),
+    );
     const [final] = await runFailing('prod-latency');
     expect(t.pipelines.calls).toEqual([]);
-    expect(await t.runtime.store.readJournal(final!.executionId)).toContainEqual(expect.objectContaining({ phase: 'pipelineRollback', outcome: 'skipped' }));
+    expect(await t.runtime.store.readJournal(final!.executionId)).toContainEqual(
+      expect.objectContaining({ phase: 'pipelineRollback', outcome: 'skipped' }),
+    );
   });
 
   it('with no earlier good execution to go back to, nothing is rolled back and the journal says why', async () => {
     t.pipelines.history.clear();
-    await storeTemplates(t, boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]),
+    );
     const [final] = await runFailing('prod-latency');
     expect(t.pipelines.calls).toEqual([]);
     expect(await t.runtime.store.readJournal(final!.executionId)).toContainEqual(
-      expect.objectContaining({ action: 'RollbackStage', outcome: 'failed', detail: expect.objectContaining({ reason: expect.stringContaining('nothing to roll back to') }) }),
+      expect.objectContaining({
+        action: 'RollbackStage',
+        outcome: 'failed',
+        detail: expect.objectContaining({ reason: expect.stringContaining('nothing to roll back to') }),
+      }),
     );
   });
 
@@ -241,14 +298,21 @@ describe('a failed verdict acts on the pipeline as the binding says', () => {
     });
     try {
       failing.metrics.figures = t.metrics.figures;
-      await storeTemplates(failing, boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]));
+      await storeTemplates(
+        failing,
+        boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]),
+      );
       await deliverPipelineEvent(failing.runtime, stageEvent('SUCCEEDED'));
       const [id] = await failing.runtime.store.executionsOfExperiment('prod-latency');
       await failing.runtime.waitForFinal(id!);
       await waitFor(() => failing.runtime.bus.deadLetters.length > 0);
-      expect(failing.runtime.bus.deadLetters.map((d) => [d.functionName, d.error.name])).toEqual([['pipelineRollback', 'ConflictException']]);
+      expect(failing.runtime.bus.deadLetters.map((d) => [d.functionName, d.error.name])).toEqual([
+        ['pipelineRollback', 'ConflictException'],
+      ]);
       const journal = await failing.runtime.store.readJournal(id!);
-      expect(journal.filter((j) => j.action === 'RollbackStage' && j.outcome === 'failed').length).toBeGreaterThanOrEqual(1);
+      expect(
+        journal.filter((j) => j.action === 'RollbackStage' && j.outcome === 'failed').length,
+      ).toBeGreaterThanOrEqual(1);
       expect(journal).toContainEqual(expect.objectContaining({ error: 'ConflictException: the pipeline is busy' }));
     } finally {
       await failing.runtime.stop();

@@ -6,14 +6,28 @@ import { InMemoryStore } from '../../testing/in-memory-store';
 import { quickTemplate } from '../support/templates';
 
 const execution = (executionId: string): Execution => ({
-  executionId, experimentId: 'exp', templateVersion: 1, status: 'REQUESTED', version: 1, environment: 'local', dryRun: false,
-  trigger: { type: 'cli' }, requestedAt: '2026-11-29T10:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z', safety: { violated: false },
+  executionId,
+  experimentId: 'exp',
+  templateVersion: 1,
+  status: 'REQUESTED',
+  version: 1,
+  environment: 'local',
+  dryRun: false,
+  trigger: { type: 'cli' },
+  requestedAt: '2026-11-29T10:00:00.000Z',
+  updatedAt: '2026-11-29T10:00:00.000Z',
+  safety: { violated: false },
 });
 
 const fault = (executionId: string, action: string): FaultRecord => ({
-  executionId, action, faultType: 'network-latency', parameters: { delayMs: 100 }, state: 'ARMED',
+  executionId,
+  action,
+  faultType: 'network-latency',
+  parameters: { delayMs: 100 },
+  state: 'ARMED',
   target: { name: 'web', provider: 'local', resourceType: 'local:replica', id: 'r1', key: 'local:replica:r1' },
-  armedAt: '2026-11-29T10:00:00.000Z', expiresAt: '2026-11-29T10:05:00.000Z',
+  armedAt: '2026-11-29T10:00:00.000Z',
+  expiresAt: '2026-11-29T10:05:00.000Z',
 });
 
 /** The same assertions hold for the DynamoDB store on dynalite and for its in-memory twin. */
@@ -41,7 +55,9 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     const next = await store.transition('a', { from: ['REQUESTED'], to: 'PREPARING' });
     expect(next).toMatchObject({ status: 'PREPARING', version: 2 });
     expect(await store.transition('a', { from: ['PREPARING'], to: 'INJECTING', expectedVersion: 1 })).toBeNull();
-    expect(await store.transition('a', { from: ['PREPARING'], to: 'INJECTING', expectedVersion: 2 })).toMatchObject({ version: 3 });
+    expect(await store.transition('a', { from: ['PREPARING'], to: 'INJECTING', expectedVersion: 2 })).toMatchObject({
+      version: 3,
+    });
     expect(await store.executionsInStatus('INJECTING')).toEqual([expect.objectContaining({ executionId: 'a' })]);
   });
 
@@ -80,7 +96,11 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     expect(await store.acquireLease('local:replica:r2', 'other')).toBe(false);
     expect(await store.acquireLease('local:replica:r2', 'rf')).toBe(false);
     expect(await store.pinLease('local:replica:r2', 'other', 'x')).toBe(false);
-    expect(await store.lease('local:replica:r2')).toMatchObject({ executionId: 'rf', pinned: true, reason: 'revert failed' });
+    expect(await store.lease('local:replica:r2')).toMatchObject({
+      executionId: 'rf',
+      pinned: true,
+      reason: 'revert failed',
+    });
     expect(await store.releaseLeaseByHand('local:replica:r2')).toMatchObject({ executionId: 'rf', pinned: true });
     expect(await store.releaseLeaseByHand('local:replica:r2')).toBeUndefined();
     expect(await store.acquireLease('local:replica:r2', 'other')).toBe(true);
@@ -104,7 +124,12 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     await store.createExecution(execution('j'));
     for (let i = 0; i < 30; i++) {
       now = new Date(now.getTime() + 1);
-      await store.journal('j', { phase: 'test', action: `step ${i}`, outcome: 'ok', detail: { pad: 'x'.repeat(40_000) } });
+      await store.journal('j', {
+        phase: 'test',
+        action: `step ${i}`,
+        outcome: 'ok',
+        detail: { pad: 'x'.repeat(40_000) },
+      });
     }
     const journal = await store.readJournal('j');
     expect(journal.map((j) => j.action)).toEqual(Array.from({ length: 30 }, (_, i) => `step ${i}`));
@@ -146,7 +171,10 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     expect(await store.updateFault(fault('f', 'ghost'), ['ARMED'], 'INJECTED')).toBeNull();
     await store.recordFault(fault('f', 'kill'));
     const listed = await store.listFaults('f');
-    expect(listed.map((f) => [f.action, f.state])).toEqual([['kill', 'ARMED'], ['slow', 'INJECTED']]);
+    expect(listed.map((f) => [f.action, f.state])).toEqual([
+      ['kill', 'ARMED'],
+      ['slow', 'INJECTED'],
+    ]);
   });
 
   it('alarm watches: the executions that named an alarm', async () => {

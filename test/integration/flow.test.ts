@@ -16,7 +16,11 @@ const alarmEvent = (alarmName: string, value: 'ALARM' | 'OK' = 'ALARM'): BusEven
   detail: {
     alarmName,
     state: { value, reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
-    previousState: { value: value === 'ALARM' ? 'OK' : 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+    previousState: {
+      value: value === 'ALARM' ? 'OK' : 'ALARM',
+      reason: 'Threshold Crossed',
+      timestamp: new Date().toISOString(),
+    },
   },
 });
 
@@ -50,7 +54,13 @@ describe('one experiment through the real handlers, bus and store', () => {
     ]);
     const journal = await t.runtime.store.readJournal(executionId);
     expect(journal.map((j) => `${j.phase}:${j.action}`)).toEqual(
-      expect.arrayContaining(['prepare:preflight', 'inject:arm-revert-deadline', 'inject:inject slow', 'revert:revert slow', 'validate:verdict']),
+      expect.arrayContaining([
+        'prepare:preflight',
+        'inject:arm-revert-deadline',
+        'inject:inject slow',
+        'revert:revert slow',
+        'validate:verdict',
+      ]),
     );
     const faults = await t.runtime.store.listFaults(executionId);
     expect(faults).toHaveLength(1);
@@ -60,7 +70,10 @@ describe('one experiment through the real handlers, bus and store', () => {
   });
 
   it('ends ABORTED with verdict FAILED when a stop-condition alarm fires during observation, every fault reverted', async () => {
-    const template = quickTemplate({ observation: { window: 'PT20S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } } });
+    const template = quickTemplate({
+      observation: { window: 'PT20S' },
+      actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } },
+    });
     const seen: string[] = [];
     t.runtime.bus.subscribe((e) => seen.push(e['detail-type']));
     const executionId = await t.runtime.requestExperiment(template);

@@ -1,7 +1,14 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { driveFunctions, FLEET, WORLD, type DriveResult } from '../../testing/iam-drive';
-import { checkIam, DOCUMENT_COMMANDS, renderIamTable, worldOf, type CheckResult, type World } from '../../testing/iam-model';
+import {
+  checkIam,
+  DOCUMENT_COMMANDS,
+  renderIamTable,
+  worldOf,
+  type CheckResult,
+  type World,
+} from '../../testing/iam-model';
 import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../../testing/package-stack';
 
 /**
@@ -36,7 +43,9 @@ const sourceFiles = (dir: string): { path: string; text: string }[] =>
 /** Commands of the source that no recorded call issued. */
 const unrecorded = (source: Map<string, string[]>, calls: DriveResult['calls']): string[] => {
   const recorded = new Set(calls.map((c) => c.command));
-  return [...source.entries()].filter(([name]) => !recorded.has(name)).map(([name, paths]) => `${name} (${paths.join(', ')})`);
+  return [...source.entries()]
+    .filter(([name]) => !recorded.has(name))
+    .map(([name, paths]) => `${name} (${paths.join(', ')})`);
 };
 
 const byFunction = (calls: DriveResult['calls']): Record<string, string[]> => {
@@ -52,7 +61,9 @@ const withStatements = (
   change: (statements: Record<string, unknown>[]) => Record<string, unknown>[],
 ): CloudFormationTemplate => {
   const copy = structuredClone(template);
-  const policy = copy.Resources[role]!.Properties!.Policies[0].PolicyDocument as { Statement: Record<string, unknown>[] };
+  const policy = copy.Resources[role]!.Properties!.Policies[0].PolicyDocument as {
+    Statement: Record<string, unknown>[];
+  };
   policy.Statement = change(policy.Statement);
   return copy;
 };
@@ -72,12 +83,29 @@ describe('IAM: every call the code makes, simulated against its role', () => {
   it('drives every scenario through the real handlers to its end', () => {
     expect(drive.errors).toEqual({});
     const tail = ['ObservationWindowElapsed', 'ObservationCompleted', 'FaultReverted'];
-    expect(drive.flows.host).toEqual(['ExperimentRequested', 'ExperimentStarted', 'FaultInjected', ...tail, 'RecoveryConfirmed', 'ExperimentCompleted']);
+    expect(drive.flows.host).toEqual([
+      'ExperimentRequested',
+      'ExperimentStarted',
+      'FaultInjected',
+      ...tail,
+      'RecoveryConfirmed',
+      'ExperimentCompleted',
+    ]);
     for (const scenario of ['instances', 'databases', 'writer-reboot', 'fis-by-id']) {
-      expect(drive.flows[scenario]!.slice(0, 6)).toEqual(['ExperimentRequested', 'ExperimentStarted', 'FaultInjected', ...tail]);
+      expect(drive.flows[scenario]!.slice(0, 6)).toEqual([
+        'ExperimentRequested',
+        'ExperimentStarted',
+        'FaultInjected',
+        ...tail,
+      ]);
       expect(drive.flows[scenario]!.at(-1)).toBe('ExperimentCompleted');
     }
-    expect(drive.flows['host-failure']!.slice(0, 4)).toEqual(['ExperimentRequested', 'ExperimentStarted', 'InjectionFailed', 'FaultReverted']);
+    expect(drive.flows['host-failure']!.slice(0, 4)).toEqual([
+      'ExperimentRequested',
+      'ExperimentStarted',
+      'InjectionFailed',
+      'FaultReverted',
+    ]);
     expect(drive.flows['fis-guard']!.slice(0, 6)).toEqual([
       'ExperimentRequested',
       'ExperimentStarted',
@@ -86,11 +114,14 @@ describe('IAM: every call the code makes, simulated against its role', () => {
       'SafetyViolated',
       'FaultReverted',
     ]);
-    expect(drive.flows['pipeline-trigger']!.slice(0, 2)).toEqual(['CodePipeline Stage Execution State Change', 'ExperimentRequested']);
+    expect(drive.flows['pipeline-trigger']!.slice(0, 2)).toEqual([
+      'CodePipeline Stage Execution State Change',
+      'ExperimentRequested',
+    ]);
     expect(drive.flows['game-day']!.at(-1)).toBe('GameDayCompleted');
   });
 
-  it('records each function\'s SDK commands', () => {
+  it("records each function's SDK commands", () => {
     const table = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
     expect(byFunction(drive.calls)).toEqual({
       prepare: [
@@ -125,7 +156,15 @@ describe('IAM: every call the code makes, simulated against its role', () => {
         'ssm:ListCommandInvocations',
         'ssm:SendCommand',
       ],
-      observe: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'scheduler:CreateSchedule'],
+      observe: [
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricData',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'events:PutEvents',
+        'scheduler:CreateSchedule',
+      ],
       guard: [...table, 'events:PutEvents'],
       revert: [
         ...table,
@@ -155,8 +194,20 @@ describe('IAM: every call the code makes, simulated against its role', () => {
       validate: ['dynamodb:DeleteItem', ...table, 'events:PutEvents', 'scheduler:DeleteSchedule'],
       sweeper: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       pipelineTrigger: [...table, 'events:PutEvents'],
-      pipelineGate: ['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult', ...table, 'events:PutEvents'],
-      pipelineRollback: ['codepipeline:ListPipelineExecutions', 'codepipeline:RollbackStage', 'codepipeline:StopPipelineExecution', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      pipelineGate: [
+        'codepipeline:PutJobFailureResult',
+        'codepipeline:PutJobSuccessResult',
+        ...table,
+        'events:PutEvents',
+      ],
+      pipelineRollback: [
+        'codepipeline:ListPipelineExecutions',
+        'codepipeline:RollbackStage',
+        'codepipeline:StopPipelineExecution',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
       gameDay: [...table, 'events:PutEvents'],
     });
   });
@@ -164,7 +215,9 @@ describe('IAM: every call the code makes, simulated against its role', () => {
   it('records the exact parameters of the fault calls', () => {
     // Distinct inputs (the sweeper scenario runs the instances template a second time).
     const of = (fn: string, command: string) =>
-      [...new Set(drive.calls.filter((c) => c.fn === fn && c.command === command).map((c) => JSON.stringify(c.input)))].map((t) => JSON.parse(t) as Record<string, unknown>);
+      [
+        ...new Set(drive.calls.filter((c) => c.fn === fn && c.command === command).map((c) => JSON.stringify(c.input))),
+      ].map((t) => JSON.parse(t) as Record<string, unknown>);
     expect(of('inject', 'StopInstances')).toEqual([{ InstanceIds: [FLEET.instances[0].id] }]);
     expect(of('inject', 'TerminateInstances')).toEqual([{ InstanceIds: [FLEET.instances[1].id] }]);
     expect(of('revert', 'StartInstances')).toEqual([{ InstanceIds: [FLEET.instances[0].id] }]);
@@ -179,12 +232,23 @@ describe('IAM: every call the code makes, simulated against its role', () => {
       expect(input).toMatchObject({ DocumentName: 'faultline-ci-cpu-stress', InstanceIds: [FLEET.instances[3].id] });
     }
     for (const input of of('inject', 'StartExperiment')) {
-      expect(input).toMatchObject({ experimentTemplateId: FLEET.fisTemplates[0].id, tags: { 'faultline:target': 'true' } });
+      expect(input).toMatchObject({
+        experimentTemplateId: FLEET.fisTemplates[0].id,
+        tags: { 'faultline:target': 'true' },
+      });
     }
-    for (const input of [...of('inject', 'CreateSchedule'), ...of('observe', 'CreateSchedule'), ...of('recover', 'CreateSchedule')]) {
-      expect(input).toMatchObject({ GroupName: 'faultline-ci', Target: { RoleArn: 'arn:aws:iam::123456789012:role/faultline-ci-SchedulerRole' } });
+    for (const input of [
+      ...of('inject', 'CreateSchedule'),
+      ...of('observe', 'CreateSchedule'),
+      ...of('recover', 'CreateSchedule'),
+    ]) {
+      expect(input).toMatchObject({
+        GroupName: 'faultline-ci',
+        Target: { RoleArn: 'arn:aws:iam::123456789012:role/faultline-ci-SchedulerRole' },
+      });
     }
-    for (const call of drive.calls.filter((c) => c.service === 'dynamodb')) expect(call.input.TableName).toBe('faultline-ci');
+    for (const call of drive.calls.filter((c) => c.service === 'dynamodb'))
+      expect(call.input.TableName).toBe('faultline-ci');
   });
 
   it('covers every SDK command the shipped code can send (static cross-check)', () => {
@@ -192,18 +256,23 @@ describe('IAM: every call the code makes, simulated against its role', () => {
     expect(source.size).toBeGreaterThan(30);
     expect(unrecorded(source, drive.calls)).toEqual([]);
     // A command the drive never issued is reported.
-    const broken = commandsInSource([{ path: 'shared/aws/x.ts', text: 'await ec2.send(new CreateSnapshotCommand({}));' }]);
+    const broken = commandsInSource([
+      { path: 'shared/aws/x.ts', text: 'await ec2.send(new CreateSnapshotCommand({}));' },
+    ]);
     expect(unrecorded(broken, drive.calls)).toEqual(['CreateSnapshot (shared/aws/x.ts)']);
   });
 
-  it('allows every recorded call by its function\'s role, and no fault action where it must not be', () => {
+  it("allows every recorded call by its function's role, and no fault action where it must not be", () => {
     expect(checked.findings).toEqual([]);
     expect(checked.faultFunctions).toEqual(['inject', 'revert']);
     expect(checked.simulated).toBeGreaterThan(100);
   });
 
   it('fails on a role that grants a fault action on "*" to observe', async () => {
-    const broken = withStatements(template, 'ObserveRole', (s) => [...s, { Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*' }]);
+    const broken = withStatements(template, 'ObserveRole', (s) => [
+      ...s,
+      { Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*' },
+    ]);
     const result = await checkIam(broken, drive.calls, world);
     expect(result.findings.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.resource}`)).toEqual([
       'over-grant observe ec2:TerminateInstances arn:aws:ec2:eu-west-1:123456789012:instance/i-0untagged000000001',
@@ -214,7 +283,9 @@ describe('IAM: every call the code makes, simulated against its role', () => {
 
   it('fails on an inject role without a needed action, and on SendCommand with any document', async () => {
     const withoutFailover = withStatements(template, 'InjectRole', (s) =>
-      s.map((st) => (JSON.stringify(st.Action).includes('rds:FailoverDBCluster') ? { ...st, Action: ['rds:RebootDBInstance'] } : st)),
+      s.map((st) =>
+        JSON.stringify(st.Action).includes('rds:FailoverDBCluster') ? { ...st, Action: ['rds:RebootDBInstance'] } : st,
+      ),
     );
     const refused = (await checkIam(withoutFailover, drive.calls, world)).findings;
     expect(refused.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.resource}`)).toEqual([
@@ -253,6 +324,8 @@ describe('IAM: every call the code makes, simulated against its role', () => {
     const expected = renderIamTable(checked.rows, world);
     expect(readFileSync(join(root, 'docs', 'iam.md'), 'utf8')).toBe(expected);
     // The table lists the fault actions with their tag condition.
-    expect(expected).toContain('| inject | ec2:TerminateInstances | arn:aws:ec2:<region>:<account>:instance/<id> tagged faultline:target=true |');
+    expect(expected).toContain(
+      '| inject | ec2:TerminateInstances | arn:aws:ec2:<region>:<account>:instance/<id> tagged faultline:target=true |',
+    );
   });
 });

@@ -33,12 +33,19 @@ const outcome = async (t: TestRuntime, execution: Execution) => ({
  */
 const duplicateAndReorder = (t: TestRuntime, seed: number) => {
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const functions = (t.runtime.bus as unknown as { functions: Map<string, (e: BusEvent) => Promise<unknown>> }).functions;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const functions = (t.runtime.bus as unknown as { functions: Map<string, (e: BusEvent) => Promise<unknown>> })
+    .functions;
   let pending = 0;
   const later = (invoke: (e: BusEvent) => Promise<unknown>, event: BusEvent, delayMs: number) => {
     pending++;
-    setTimeout(() => void invoke(event).catch(() => undefined).finally(() => pending--), delayMs);
+    setTimeout(
+      () =>
+        void invoke(event)
+          .catch(() => undefined)
+          .finally(() => pending--),
+      delayMs,
+    );
   };
   for (const [name, invoke] of [...functions]) {
     functions.set(name, async (event) => {
@@ -74,7 +81,9 @@ const heldInRecovery = (overrides: Parameters<typeof quickTemplate>[0] = {}) => 
   return quickTemplate({
     hypothesis: {
       ...base.hypothesis,
-      successCriteria: base.hypothesis.successCriteria.map((c) => (c.type === 'recoveryTime' ? { ...c, maxSeconds: 600 } : c)),
+      successCriteria: base.hypothesis.successCriteria.map((c) =>
+        c.type === 'recoveryTime' ? { ...c, maxSeconds: 600 } : c,
+      ),
     },
     recovery: { timeout: 'PT10M', checkEvery: 'PT0.1S' },
     ...overrides,
@@ -119,36 +128,49 @@ describe('invariants of docs/architecture.md §7', () => {
       const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       await t.runtime.bus.publish([
-        SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'stop', at: new Date().toISOString() }),
+        SafetyViolated.entry({
+          executionId,
+          experimentId: 'quick-latency',
+          reason: 'operator',
+          message: 'stop',
+          at: new Date().toISOString(),
+        }),
       ]);
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.safety.violated === true);
       t.health.steadyNow = true;
       const final = await t.runtime.waitForFinal(executionId);
       expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
 
-      const again = await t.runtime.store.transition(executionId, { from: ['ABORTED', 'VALIDATING'], to: 'COMPLETED', set: { verdict: 'PASSED' } });
+      const again = await t.runtime.store.transition(executionId, {
+        from: ['ABORTED', 'VALIDATING'],
+        to: 'COMPLETED',
+        set: { verdict: 'PASSED' },
+      });
       expect(again).toBeNull();
       expect((await t.runtime.store.getExecution(executionId))?.status).toBe('ABORTED');
     });
   });
 
   describe('3. each event takes effect at most once; 4. stale events change nothing', () => {
-    it.each([1, 2, 3, 4, 5])('every event delivered twice, republished and out of order ends as a clean run does (seed %i)', async (seed) => {
-      t = await startTestRuntime();
-      const cleanId = await t.runtime.requestExperiment(quickTemplate());
-      const clean = await outcome(t, await t.runtime.waitForFinal(cleanId));
-      await t.runtime.stop();
+    it.each([1, 2, 3, 4, 5])(
+      'every event delivered twice, republished and out of order ends as a clean run does (seed %i)',
+      async (seed) => {
+        t = await startTestRuntime();
+        const cleanId = await t.runtime.requestExperiment(quickTemplate());
+        const clean = await outcome(t, await t.runtime.waitForFinal(cleanId));
+        await t.runtime.stop();
 
-      t = await startTestRuntime();
-      const copies = duplicateAndReorder(t, seed);
-      const id = await t.runtime.requestExperiment(quickTemplate());
-      await t.runtime.waitForFinal(id, 20_000);
-      await copies.settled();
-      expect(await outcome(t, (await t.runtime.store.getExecution(id))!)).toEqual(clean);
-      expect(clean).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', injections: 1, active: 0 });
-      const journal = await t.runtime.store.readJournal(id);
-      expect(journal.some((j) => j.outcome === 'duplicate')).toBe(true);
-    });
+        t = await startTestRuntime();
+        const copies = duplicateAndReorder(t, seed);
+        const id = await t.runtime.requestExperiment(quickTemplate());
+        await t.runtime.waitForFinal(id, 20_000);
+        await copies.settled();
+        expect(await outcome(t, (await t.runtime.store.getExecution(id))!)).toEqual(clean);
+        expect(clean).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', injections: 1, active: 0 });
+        const journal = await t.runtime.store.readJournal(id);
+        expect(journal.some((j) => j.outcome === 'duplicate')).toBe(true);
+      },
+    );
 
     it('a stale injection event injects nothing and ends FAILED/INCONCLUSIVE', async () => {
       t = await startTestRuntime({ settings: { injectWithinMs: -1 } });
@@ -165,14 +187,23 @@ describe('invariants of docs/architecture.md §7', () => {
       const executionId = await t.runtime.requestExperiment(quickTemplate());
       const final = await t.runtime.waitForFinal(executionId);
       await t.runtime.bus.publish([
-        ExperimentStarted.entry({ executionId, experimentId: 'quick-latency', targets: final.targets!, injectBy: new Date(Date.now() + 60_000).toISOString() }),
+        ExperimentStarted.entry({
+          executionId,
+          experimentId: 'quick-latency',
+          targets: final.targets!,
+          injectBy: new Date(Date.now() + 60_000).toISOString(),
+        }),
       ]);
       await t.runtime.bus.idle();
       const after = await t.runtime.store.getExecution(executionId);
       expect(after?.version).toBe(final.version);
       expect(t.faults.injections).toHaveLength(1);
       // The start means this execution, which started once already: a duplicate (journaled), or stale.
-      expect((await t.runtime.store.readJournal(executionId)).filter((j) => j.outcome === 'stale' || (j.outcome === 'duplicate' && j.phase === 'inject'))).toHaveLength(1);
+      expect(
+        (await t.runtime.store.readJournal(executionId)).filter(
+          (j) => j.outcome === 'stale' || (j.outcome === 'duplicate' && j.phase === 'inject'),
+        ),
+      ).toHaveLength(1);
     });
   });
 
@@ -183,7 +214,13 @@ describe('invariants of docs/architecture.md §7', () => {
       const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       await t.runtime.bus.publish([
-        SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'probe', message: 'probe failed', at: new Date().toISOString() }),
+        SafetyViolated.entry({
+          executionId,
+          experimentId: 'quick-latency',
+          reason: 'probe',
+          message: 'probe failed',
+          at: new Date().toISOString(),
+        }),
       ]);
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.safety.violated === true);
       t.health.steadyNow = true;
@@ -218,7 +255,9 @@ describe('invariants of docs/architecture.md §7', () => {
       expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE' });
       expect(t.faults.injections.map((i) => i.action)).toEqual(['first']);
       expect(t.faults.active.size).toBe(0);
-      expect((await t.runtime.store.listFaults(executionId)).map((f) => [f.action, f.state])).toEqual([['first', 'REVERTED']]);
+      expect((await t.runtime.store.listFaults(executionId)).map((f) => [f.action, f.state])).toEqual([
+        ['first', 'REVERTED'],
+      ]);
     });
 
     it('a stop-condition alarm in ALARM at the end of observation stops the experiment, even without its event', async () => {
@@ -243,7 +282,11 @@ describe('invariants of docs/architecture.md §7', () => {
       };
       const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' } }));
       const final = await t.runtime.waitForFinal(executionId);
-      expect(final).toMatchObject({ status: 'FAILED', verdict: 'INCONCLUSIVE', reasons: ['stop-condition alarm local-p95-latency no longer exists'] });
+      expect(final).toMatchObject({
+        status: 'FAILED',
+        verdict: 'INCONCLUSIVE',
+        reasons: ['stop-condition alarm local-p95-latency no longer exists'],
+      });
       expect(t.faults.active.size).toBe(0);
     });
 
@@ -253,24 +296,53 @@ describe('invariants of docs/architecture.md §7', () => {
       const clock = new TestClock();
       t = await startTestRuntime({ clock });
       t.faults.duringInject = async () => clock.advance(29_000);
-      const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT1S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } } }));
+      const executionId = await t.runtime.requestExperiment(
+        quickTemplate({
+          observation: { window: 'PT1S' },
+          actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } },
+        }),
+      );
       const final = await t.runtime.waitForFinal(executionId);
       expect(final).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', safety: { violated: false } });
       expect(Date.parse(final.observationEndsAt!)).toBeLessThan(Date.parse(final.revertDeadline!));
       expect(Date.parse(final.observationEndsAt!)).toBeLessThan(Date.parse(final.injectedAt!) + 1000);
-      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'shorten-observation')).toBe(true);
+      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'shorten-observation')).toBe(
+        true,
+      );
     });
 
-    it('an early end-of-observation event is stale: the window is the execution\'s own', async () => {
+    it("an early end-of-observation event is stale: the window is the execution's own", async () => {
       t = await startTestRuntime();
-      const executionId = await t.runtime.requestExperiment(quickTemplate({ observation: { window: 'PT20S' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } } }));
+      const executionId = await t.runtime.requestExperiment(
+        quickTemplate({
+          observation: { window: 'PT20S' },
+          actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT30S' } },
+        }),
+      );
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
       const now = new Date().toISOString();
-      await t.runtime.bus.publish([ObservationWindowElapsed.entry({ executionId, experimentId: 'quick-latency', windowStart: now, windowEnd: now })]);
+      await t.runtime.bus.publish([
+        ObservationWindowElapsed.entry({
+          executionId,
+          experimentId: 'quick-latency',
+          windowStart: now,
+          windowEnd: now,
+        }),
+      ]);
       await t.runtime.bus.idle();
       expect((await t.runtime.store.getExecution(executionId))?.status).toBe('OBSERVING');
-      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.phase === 'observe' && j.outcome === 'stale')).toBe(true);
-      await t.runtime.bus.publish([SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'done', at: now })]);
+      expect(
+        (await t.runtime.store.readJournal(executionId)).some((j) => j.phase === 'observe' && j.outcome === 'stale'),
+      ).toBe(true);
+      await t.runtime.bus.publish([
+        SafetyViolated.entry({
+          executionId,
+          experimentId: 'quick-latency',
+          reason: 'operator',
+          message: 'done',
+          at: now,
+        }),
+      ]);
       await t.runtime.waitForFinal(executionId);
     });
 
@@ -279,7 +351,13 @@ describe('invariants of docs/architecture.md §7', () => {
       let executionId = '';
       t.faults.duringInject = async () => {
         await t.runtime.bus.publish([
-          SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'abort', at: new Date().toISOString() }),
+          SafetyViolated.entry({
+            executionId,
+            experimentId: 'quick-latency',
+            reason: 'operator',
+            message: 'abort',
+            at: new Date().toISOString(),
+          }),
         ]);
         await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status !== 'INJECTING');
       };
@@ -297,7 +375,13 @@ describe('invariants of docs/architecture.md §7', () => {
       t.runtime.bus.subscribe((e) => seen.push(e['detail-type']));
       t.faults.duringInject = async () => {
         await t.runtime.bus.publish([
-          SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'abort', at: new Date().toISOString() }),
+          SafetyViolated.entry({
+            executionId,
+            experimentId: 'quick-latency',
+            reason: 'operator',
+            message: 'abort',
+            at: new Date().toISOString(),
+          }),
         ]);
         await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status !== 'INJECTING');
         t.faults.failRevert.add('network-latency');
@@ -344,7 +428,16 @@ describe('invariants of docs/architecture.md §7', () => {
       const executionId = await t.runtime.requestExperiment(heldInRecovery());
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       const before = await t.runtime.store.getExecution(executionId);
-      t.runtime.bus.putEvents([{ source: 'faultline', detailType: 'SafetyViolated', detail: { version: 1, executionId, experimentId: 'quick-latency', reason: 'gremlins' } }], 'custom');
+      t.runtime.bus.putEvents(
+        [
+          {
+            source: 'faultline',
+            detailType: 'SafetyViolated',
+            detail: { version: 1, executionId, experimentId: 'quick-latency', reason: 'gremlins' },
+          },
+        ],
+        'custom',
+      );
       await waitFor(async () => t.runtime.bus.deadLetters.length > 0);
       const letter = t.runtime.bus.deadLetters[0]!;
       expect(letter.error).toBeInstanceOf(MalformedEventError);
@@ -352,7 +445,11 @@ describe('invariants of docs/architecture.md §7', () => {
       const after = await t.runtime.store.getExecution(executionId);
       expect(after?.version).toBe(before?.version);
       expect(after?.safety.violated).toBe(false);
-      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'refused event' && j.error?.includes('MalformedEventError'))).toBe(true);
+      expect(
+        (await t.runtime.store.readJournal(executionId)).some(
+          (j) => j.action === 'refused event' && j.error?.includes('MalformedEventError'),
+        ),
+      ).toBe(true);
       t.health.steadyNow = true;
       expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
     });
@@ -364,8 +461,22 @@ describe('invariants of docs/architecture.md §7', () => {
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
       const before = await t.runtime.store.getExecution(executionId);
       const event = {
-        version: '0', id: 'forged-1', 'detail-type': 'SafetyViolated', source: 'faultline', account: '999999999999', time: new Date().toISOString(), region: 'us-east-1', resources: [],
-        detail: { version: 1, executionId, experimentId: 'quick-latency', reason: 'operator', message: 'm', at: new Date().toISOString() },
+        version: '0',
+        id: 'forged-1',
+        'detail-type': 'SafetyViolated',
+        source: 'faultline',
+        account: '999999999999',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail: {
+          version: 1,
+          executionId,
+          experimentId: 'quick-latency',
+          reason: 'operator',
+          message: 'm',
+          at: new Date().toISOString(),
+        },
       } as BusEvent;
       t.runtime.bus.deliver(event, 'custom');
       await waitFor(async () => t.runtime.bus.deadLetters.length > 0);
@@ -373,21 +484,32 @@ describe('invariants of docs/architecture.md §7', () => {
       const after = await t.runtime.store.getExecution(executionId);
       expect(after?.version).toBe(before?.version);
       expect(after?.safety.violated).toBe(false);
-      expect((await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'refused event' && j.error?.includes('ForgedEventError'))).toBe(true);
+      expect(
+        (await t.runtime.store.readJournal(executionId)).some(
+          (j) => j.action === 'refused event' && j.error?.includes('ForgedEventError'),
+        ),
+      ).toBe(true);
       t.health.steadyNow = true;
       expect(await t.runtime.waitForFinal(executionId)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
     });
 
     it('an invalid template is rejected with every problem and its path; nothing is injected', async () => {
       t = await startTestRuntime();
-      const broken = { ...quickTemplate(), actions: { slow: { fault: 'solar-flare', target: 'nowhere', duration: 'soon' } } };
+      const broken = {
+        ...quickTemplate(),
+        actions: { slow: { fault: 'solar-flare', target: 'nowhere', duration: 'soon' } },
+      };
       const seen: BusEvent[] = [];
       t.runtime.bus.subscribe((e) => seen.push(e));
       const executionId = await t.runtime.requestExperiment(broken);
       const final = await t.runtime.waitForFinal(executionId);
       expect(final).toMatchObject({ status: 'REJECTED', verdict: 'INCONCLUSIVE' });
-      const rejected = seen.find((e) => e['detail-type'] === 'ExperimentRejected')!.detail as { problems: { path: string }[] };
-      expect(rejected.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['actions.slow.fault', 'actions.slow.duration', 'actions.slow.target']));
+      const rejected = seen.find((e) => e['detail-type'] === 'ExperimentRejected')!.detail as {
+        problems: { path: string }[];
+      };
+      expect(rejected.problems.map((p) => p.path)).toEqual(
+        expect.arrayContaining(['actions.slow.fault', 'actions.slow.duration', 'actions.slow.target']),
+      );
       expect(t.faults.injections).toHaveLength(0);
     });
 
@@ -401,7 +523,18 @@ describe('invariants of docs/architecture.md §7', () => {
 
     it('a fis-experiment on a local target is refused by validation', async () => {
       t = await startTestRuntime();
-      const executionId = await t.runtime.requestExperiment(quickTemplate({ actions: { fis: { fault: 'fis-experiment', target: 'web', parameters: { experimentTemplateId: 'EXT1' }, duration: 'PT1S' } } }));
+      const executionId = await t.runtime.requestExperiment(
+        quickTemplate({
+          actions: {
+            fis: {
+              fault: 'fis-experiment',
+              target: 'web',
+              parameters: { experimentTemplateId: 'EXT1' },
+              duration: 'PT1S',
+            },
+          },
+        }),
+      );
       const final = await t.runtime.waitForFinal(executionId);
       expect(final.status).toBe('REJECTED');
       expect(final.reasons?.join(' ')).toMatch(/fis-experiment runs on the aws provider only/);
@@ -412,7 +545,10 @@ describe('invariants of docs/architecture.md §7', () => {
     it('a target already in a running experiment is not taken by another', async () => {
       t = await startTestRuntime();
       t.health.steadyNow = false;
-      const all = heldInRecovery({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: 'ALL' } }, safety: { environments: ['local'] } });
+      const all = heldInRecovery({
+        targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: 'ALL' } },
+        safety: { environments: ['local'] },
+      });
       const first = await t.runtime.requestExperiment(all);
       await waitFor(async () => (await t.runtime.store.getExecution(first))?.status === 'RECOVERING');
       const second = await t.runtime.requestExperiment({ ...all, id: 'quick-latency' });

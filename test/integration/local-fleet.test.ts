@@ -98,9 +98,22 @@ describe('demo fleet', () => {
 
   test('the resolver lists every replica and the dependency, narrowed by ids, tags and filters', async () => {
     const resolver = new LocalTargetResolver({ fleet });
-    const all = await resolver.candidates('web', { provider: 'local', resourceType: 'local:replica', selectionMode: 'ALL' });
-    expect(all.map((t) => t.key)).toEqual(['local:replica:replica-1', 'local:replica:replica-2', 'local:replica:replica-3']);
-    expect(all[0]).toMatchObject({ name: 'web', provider: 'local', id: 'replica-1', attributes: { state: 'running', healthy: 'true' } });
+    const all = await resolver.candidates('web', {
+      provider: 'local',
+      resourceType: 'local:replica',
+      selectionMode: 'ALL',
+    });
+    expect(all.map((t) => t.key)).toEqual([
+      'local:replica:replica-1',
+      'local:replica:replica-2',
+      'local:replica:replica-3',
+    ]);
+    expect(all[0]).toMatchObject({
+      name: 'web',
+      provider: 'local',
+      id: 'replica-1',
+      attributes: { state: 'running', healthy: 'true' },
+    });
     const some = await resolver.candidates('web', {
       provider: 'local',
       resourceType: 'local:replica',
@@ -117,7 +130,11 @@ describe('demo fleet', () => {
       filters: [{ path: 'Placement.AvailabilityZone', values: ['eu-west-1a'] }],
     });
     expect(none).toEqual([]);
-    const db = await resolver.candidates('db', { provider: 'local', resourceType: 'local:dependency', selectionMode: 'ALL' });
+    const db = await resolver.candidates('db', {
+      provider: 'local',
+      resourceType: 'local:dependency',
+      selectionMode: 'ALL',
+    });
     expect(db.map((t) => t.key)).toEqual(['local:dependency:db']);
   });
 });
@@ -127,8 +144,14 @@ test('a failed start leaves no process or temp dir behind', async () => {
   try {
     // A replica script that dies at once; the dependency is the real one.
     writeFileSync(path.join(scripts, 'replica.js'), "process.stderr.write('boom\\n'); process.exit(3);\n");
-    writeFileSync(path.join(scripts, 'dependency.js'), `require(${JSON.stringify(path.join(fleetScriptsDir(), 'dependency.js'))});\n`);
-    writeFileSync(path.join(scripts, 'child.js'), `module.exports = require(${JSON.stringify(path.join(fleetScriptsDir(), 'child.js'))});\n`);
+    writeFileSync(
+      path.join(scripts, 'dependency.js'),
+      `require(${JSON.stringify(path.join(fleetScriptsDir(), 'dependency.js'))});\n`,
+    );
+    writeFileSync(
+      path.join(scripts, 'child.js'),
+      `module.exports = require(${JSON.stringify(path.join(fleetScriptsDir(), 'child.js'))});\n`,
+    );
     const fleet = new DemoFleet({ scriptsDir: scripts, startTimeoutMs: 5_000 });
     await expect(fleet.start()).rejects.toThrow(FleetError);
     await expect(fleet.start()).rejects.toThrow(/already started/);
@@ -161,7 +184,9 @@ child.on('message', (m) => process.send(m));
 `,
     );
     const parent = fork(parentScript, [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    const ready = await new Promise<{ pid: number; port: number }>((resolve) => parent.once('message', (m) => resolve(m as { pid: number; port: number })));
+    const ready = await new Promise<{ pid: number; port: number }>((resolve) =>
+      parent.once('message', (m) => resolve(m as { pid: number; port: number })),
+    );
     expect(processExists(ready.pid)).toBe(true);
     expect(await portAccepts(ready.port)).toBe(true);
     parent.kill('SIGKILL');

@@ -1,5 +1,10 @@
 import { request } from 'node:http';
-import { EventBridgeClient, ListRulesCommand, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  ListRulesCommand,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { LocalBus, type BusName } from '../../local/bus';
 import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
 import type { BusEvent } from '../../shared/ports';
@@ -37,15 +42,28 @@ describe('PutEvents endpoint in front of the local bus', () => {
   let viaHttp: BusEvent[];
 
   const post = (body: unknown, extraHeaders: Record<string, string> = headers): Promise<Response> =>
-    fetch(server.url, { method: 'POST', headers: extraHeaders, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(server.url, {
+      method: 'POST',
+      headers: extraHeaders,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
-    bus = new LocalBus({ rules: [{ functionName: 'f', bus: 'custom', pattern: { source: ['com.mycompany.myapp'] } }], account: ACCOUNT, region: REGION });
+    bus = new LocalBus({
+      rules: [{ functionName: 'f', bus: 'custom', pattern: { source: ['com.mycompany.myapp'] } }],
+      account: ACCOUNT,
+      region: REGION,
+    });
     bus.register('f', async (event) => {
       delivered.push(event);
     });
     bus.subscribe((event, name) => seen.push({ event, bus: name }));
-    server = await startPutEventsServer({ bus, port: 0, customBusName: CUSTOM_BUS, onEvent: (event) => viaHttp.push(event) });
+    server = await startPutEventsServer({
+      bus,
+      port: 0,
+      customBusName: CUSTOM_BUS,
+      onEvent: (event) => viaHttp.push(event),
+    });
     client = sdkClient(server.url);
   });
 
@@ -66,8 +84,15 @@ describe('PutEvents endpoint in front of the local bus', () => {
     const out = await client.send(
       new PutEventsCommand({
         Entries: [
-          { ...validEntry({ key1: 'value1', nested: { n: 1 } }), Resources: ['arn:aws:ec2:us-east-1:000000000000:instance/i-1'], Time: new Date('2026-11-29T10:00:00Z') },
-          { ...validEntry({ key1: 'value2' }), EventBusName: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${CUSTOM_BUS}` },
+          {
+            ...validEntry({ key1: 'value1', nested: { n: 1 } }),
+            Resources: ['arn:aws:ec2:us-east-1:000000000000:instance/i-1'],
+            Time: new Date('2026-11-29T10:00:00Z'),
+          },
+          {
+            ...validEntry({ key1: 'value2' }),
+            EventBusName: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${CUSTOM_BUS}`,
+          },
         ],
       }),
     );
@@ -130,7 +155,10 @@ describe('PutEvents endpoint in front of the local bus', () => {
     expect(out.Entries![0]!.EventId).toEqual(expect.any(String));
     expect(out.Entries!.slice(1)).toEqual([
       { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' },
-      { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Detail is not valid. Reason: Detail is a required argument.' },
+      {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter Detail is not valid. Reason: Detail is a required argument.',
+      },
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
     ]);
     expect(delivered.map((e) => [e.id, e.detail])).toEqual([[out.Entries![0]!.EventId, { ok: true }]]);
@@ -145,17 +173,33 @@ describe('PutEvents endpoint in front of the local bus', () => {
         { ...validEntry(), DetailType: '' },
         { ...validEntry(), EventBusName: 'faultline-typo' },
         { ...validEntry(), EventBusName: `arn:aws:events:${REGION}:111122223333:event-bus/${CUSTOM_BUS}` },
-        { ...validEntry(), DetailType: 'y'.repeat(128), EventBusName: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` },
+        {
+          ...validEntry(),
+          DetailType: 'y'.repeat(128),
+          EventBusName: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+        },
       ],
     });
-    const out = (await res.json()) as { FailedEntryCount: number; Entries: Array<{ ErrorCode?: string; ErrorMessage?: string; EventId?: string }> };
+    const out = (await res.json()) as {
+      FailedEntryCount: number;
+      Entries: Array<{ ErrorCode?: string; ErrorMessage?: string; EventId?: string }>;
+    };
     await bus.idle();
 
     expect(res.status).toBe(200);
     expect(out.FailedEntryCount).toBe(5);
-    expect(out.Entries.map((e) => e.ErrorCode ?? 'ok')).toEqual(['MalformedDetail', 'InvalidArgument', 'InvalidArgument', 'InvalidArgument', 'InvalidArgument', 'ok']);
+    expect(out.Entries.map((e) => e.ErrorCode ?? 'ok')).toEqual([
+      'MalformedDetail',
+      'InvalidArgument',
+      'InvalidArgument',
+      'InvalidArgument',
+      'InvalidArgument',
+      'ok',
+    ]);
     expect(out.Entries[1]!.ErrorMessage).toMatch(/DetailType.*128/);
-    expect(out.Entries[2]!.ErrorMessage).toBe('Parameter DetailType is not valid. Reason: DetailType is a required argument.');
+    expect(out.Entries[2]!.ErrorMessage).toBe(
+      'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+    );
     expect(out.Entries[3]!.ErrorMessage).toMatch(/^Event bus faultline-typo does not exist\./);
     expect(out.Entries[4]!.ErrorMessage).toMatch(/111122223333:event-bus\/faultline-local does not exist/);
     expect(seen.map((s) => [s.bus, s.event.id])).toEqual([['default', out.Entries[5]!.EventId]]);
@@ -206,7 +250,10 @@ describe('PutEvents endpoint in front of the local bus', () => {
     await bus.idle();
 
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ __type: 'ValidationException', message: expect.stringMatching(/Source, DetailType and Detail/) });
+    expect(await res.json()).toEqual({
+      __type: 'ValidationException',
+      message: expect.stringMatching(/Source, DetailType and Detail/),
+    });
     expect(seen).toEqual([]);
   });
 
@@ -216,7 +263,10 @@ describe('PutEvents endpoint in front of the local bus', () => {
     const res = await post({ Entries: [validEntry({ padding })] });
 
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ __type: 'ValidationException', message: expect.stringMatching(/^Total size of the entries in the request is over the limit/) });
+    expect(await res.json()).toEqual({
+      __type: 'ValidationException',
+      message: expect.stringMatching(/^Total size of the entries in the request is over the limit/),
+    });
   });
 
   it('answers an unknown operation with UnknownOperationException, from fetch and from the SDK', async () => {
@@ -224,7 +274,10 @@ describe('PutEvents endpoint in front of the local bus', () => {
     const thrown = await client.send(new ListRulesCommand({})).catch((e: unknown) => e);
 
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ __type: 'UnknownOperationException', message: expect.stringContaining('AWSEvents.ListRules') });
+    expect(await res.json()).toEqual({
+      __type: 'UnknownOperationException',
+      message: expect.stringContaining('AWSEvents.ListRules'),
+    });
     expect(thrown).toMatchObject({ name: 'UnknownOperationException', $metadata: { httpStatusCode: 400 } });
   });
 
@@ -243,7 +296,10 @@ describe('PutEvents endpoint in front of the local bus', () => {
     const res = await post({ Entries: [validEntry()] }, { ...headers, 'content-type': 'application/json' });
 
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ __type: 'SerializationException', message: expect.stringContaining('application/x-amz-json-1.1') });
+    expect(await res.json()).toEqual({
+      __type: 'SerializationException',
+      message: expect.stringContaining('application/x-amz-json-1.1'),
+    });
   });
 });
 
@@ -286,8 +342,16 @@ describe('PutEvents endpoint limits and failures', () => {
     const atLimit = await startPutEventsServer({ bus, port: 0, customBusName: CUSTOM_BUS, maxEntriesBytes: 20 });
     const belowLimit = await startPutEventsServer({ bus, port: 0, customBusName: CUSTOM_BUS, maxEntriesBytes: 19 });
     try {
-      const accepted = await fetch(atLimit.url, { method: 'POST', headers, body: JSON.stringify({ Entries: [entry] }) });
-      const refused = await fetch(belowLimit.url, { method: 'POST', headers, body: JSON.stringify({ Entries: [entry] }) });
+      const accepted = await fetch(atLimit.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ Entries: [entry] }),
+      });
+      const refused = await fetch(belowLimit.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ Entries: [entry] }),
+      });
 
       expect(accepted.status).toBe(200);
       expect(((await accepted.json()) as { FailedEntryCount: number }).FailedEntryCount).toBe(0);
@@ -301,7 +365,8 @@ describe('PutEvents endpoint limits and failures', () => {
 
   it('reports an entry the bus could not take as InternalFailure, and logs neither credentials nor the signature', async () => {
     const lines: string[] = [];
-    const record = (message: string, fields?: Record<string, unknown>) => lines.push(JSON.stringify({ message, ...fields }));
+    const record = (message: string, fields?: Record<string, unknown>) =>
+      lines.push(JSON.stringify({ message, ...fields }));
     const logger: Logger = { debug: record, info: record, warn: record, error: record };
     const brokenBus = {
       account: ACCOUNT,
@@ -326,6 +391,8 @@ describe('PutEvents endpoint limits and failures', () => {
   });
 
   it('refuses a custom bus name that would shadow the default bus', async () => {
-    await expect(startPutEventsServer({ bus: new LocalBus({ rules: [] }), port: 0, customBusName: 'default' })).rejects.toThrow(/customBusName/);
+    await expect(
+      startPutEventsServer({ bus: new LocalBus({ rules: [] }), port: 0, customBusName: 'default' }),
+    ).rejects.toThrow(/customBusName/);
   });
 });

@@ -2,7 +2,13 @@ import { ExperimentCompleted, ExperimentRequested } from '../../events';
 import { RECORDS } from '../../shared/delivery/dependencies';
 import { deliverPipelineEvent } from '../../local/delivery';
 import type { Trigger } from '../../shared/domain/execution';
-import { boundTemplate, stageEvent, startDeliveryRuntime, storeTemplates, type DeliveryTestRuntime } from '../support/delivery';
+import {
+  boundTemplate,
+  stageEvent,
+  startDeliveryRuntime,
+  storeTemplates,
+  type DeliveryTestRuntime,
+} from '../support/delivery';
 
 // Whole experiments run on the embedded runtime: bounded at 60 s, not jest's 5 s (a loaded machine).
 jest.setTimeout(60_000);
@@ -53,7 +59,7 @@ describe('faultline acts on a pipeline only for executions its pipeline trigger 
     { dryRun: true, onFailure: 'rollback-stage' as const },
     { dryRun: false, onFailure: 'rollback-stage' as const },
   ])(
-    'an ExperimentRequested with an inline template bound to another team\'s pipeline (dryRun $dryRun, $onFailure) never acts on that pipeline',
+    "an ExperimentRequested with an inline template bound to another team's pipeline (dryRun $dryRun, $onFailure) never acts on that pipeline",
     async ({ dryRun, onFailure }) => {
       const inline = boundTemplate('attacker-inline', [{ pipeline: VICTIM.name, stage: VICTIM.stage, onFailure }]);
       const executionId = await t.runtime.requestExperiment(inline, { dryRun, trigger: pipelineTrigger(VICTIM) });
@@ -62,12 +68,17 @@ describe('faultline acts on a pipeline only for executions its pipeline trigger 
 
       expect(final.verdict).not.toBe('PASSED');
       expect(t.pipelines.calls).toEqual([]);
-      expect(await rollbackJournal(executionId)).toContainEqual(expect.objectContaining({ action: 'onFailure', outcome: 'skipped' }));
+      expect(await rollbackJournal(executionId)).toContainEqual(
+        expect.objectContaining({ action: 'onFailure', outcome: 'skipped' }),
+      );
     },
   );
 
   it('a request for a stored template that binds the pipeline, but that the pipeline trigger did not start, never acts on the pipeline', async () => {
-    await storeTemplates(t, boundTemplate('payments-latency', [{ pipeline: VICTIM.name, stage: VICTIM.stage, onFailure: 'stop-pipeline' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('payments-latency', [{ pipeline: VICTIM.name, stage: VICTIM.stage, onFailure: 'stop-pipeline' }]),
+    );
     const executionId = 'aaaaaaaa-0000-4000-8000-000000000001';
     await t.runtime.bus.publish([
       ExperimentRequested.entry({
@@ -86,12 +97,19 @@ describe('faultline acts on a pipeline only for executions its pipeline trigger 
     expect(final.verdict).toBe('FAILED');
     expect(t.pipelines.calls).toEqual([]);
     expect(await rollbackJournal(executionId)).toContainEqual(
-      expect.objectContaining({ action: 'onFailure', outcome: 'skipped', detail: expect.objectContaining({ reason: expect.stringContaining('pipeline trigger') }) }),
+      expect.objectContaining({
+        action: 'onFailure',
+        outcome: 'skipped',
+        detail: expect.objectContaining({ reason: expect.stringContaining('pipeline trigger') }),
+      }),
     );
   });
 
   it('an ExperimentCompleted announcing a failed pipeline execution that does not exist acts on nothing', async () => {
-    await storeTemplates(t, boundTemplate('payments-latency', [{ pipeline: VICTIM.name, stage: VICTIM.stage, onFailure: 'stop-pipeline' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('payments-latency', [{ pipeline: VICTIM.name, stage: VICTIM.stage, onFailure: 'stop-pipeline' }]),
+    );
     const now = t.runtime.deps.clock.now().toISOString();
     await t.runtime.bus.publish([
       ExperimentCompleted.entry({
@@ -112,7 +130,10 @@ describe('faultline acts on a pipeline only for executions its pipeline trigger 
   });
 
   it('a failing execution the pipeline trigger started still rolls its stage back, and only once', async () => {
-    await storeTemplates(t, boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]));
+    await storeTemplates(
+      t,
+      boundTemplate('prod-latency', [{ pipeline: 'myPipeline', stage: 'Prod', onFailure: 'rollback-stage' }]),
+    );
     await deliverPipelineEvent(t.runtime, stageEvent('SUCCEEDED'));
     const [executionId] = await t.runtime.store.executionsOfExperiment('prod-latency');
     const final = await t.runtime.waitForFinal(executionId!);
@@ -120,11 +141,16 @@ describe('faultline acts on a pipeline only for executions its pipeline trigger 
 
     expect(final).toMatchObject({ verdict: 'FAILED', dryRun: false });
     expect(t.pipelines.calls).toEqual([
-      { call: 'RollbackStage', input: { pipelineName: 'myPipeline', stageName: 'Prod', targetPipelineExecutionId: LAST_GOOD } },
+      {
+        call: 'RollbackStage',
+        input: { pipelineName: 'myPipeline', stageName: 'Prod', targetPipelineExecutionId: LAST_GOOD },
+      },
     ]);
     expect(await t.runtime.store.getRecord(RECORDS.pipelineRun, `myPipeline#Prod#STAGE#${DEPLOYED_BY}`)).toMatchObject({
       executions: [expect.objectContaining({ executionId, experimentId: 'prod-latency', templateVersion: 1 })],
     });
-    expect(await rollbackJournal(executionId!)).toContainEqual(expect.objectContaining({ action: 'RollbackStage', outcome: 'ok' }));
+    expect(await rollbackJournal(executionId!)).toContainEqual(
+      expect.objectContaining({ action: 'RollbackStage', outcome: 'ok' }),
+    );
   });
 });

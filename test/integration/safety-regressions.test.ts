@@ -11,12 +11,16 @@ import { waitFor } from '../support/wait';
 jest.setTimeout(30_000);
 
 /** The functions of the embedded bus, by name: lets a test hold back or replay a delivery. */
-const functionsOf = (t: TestRuntime) => (t.runtime.bus as unknown as { functions: Map<string, (e: BusEvent) => Promise<unknown>> }).functions;
+const functionsOf = (t: TestRuntime) =>
+  (t.runtime.bus as unknown as { functions: Map<string, (e: BusEvent) => Promise<unknown>> }).functions;
 
 /** A clock that a test moves on by hand, on top of real time. */
 const movableClock = () => {
   let offset = 0;
-  const clock: Clock & { advance(ms: number): void } = { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
+  const clock: Clock & { advance(ms: number): void } = {
+    now: () => new Date(Date.now() + offset),
+    advance: (ms) => void (offset += ms),
+  };
   return clock;
 };
 
@@ -72,8 +76,14 @@ describe('safety promises under hostile timing', () => {
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'OBSERVING');
     // The alarm fires and is back to OK before the window ends.
     t.runtime.deliverAwsEvent({
-      version: '0', id: 'alarm-1', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch',
-      account: t.runtime.bus.account, time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), region: t.runtime.bus.region, resources: [],
+      version: '0',
+      id: 'alarm-1',
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: t.runtime.bus.account,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: t.runtime.bus.region,
+      resources: [],
       detail: {
         alarmName: 'local-p95-latency',
         state: { value: 'ALARM', reason: 'p95 over 800 ms', timestamp: new Date().toISOString() },
@@ -93,25 +103,39 @@ describe('safety promises under hostile timing', () => {
     let executionId = '';
     let statusWhileInFlight: string | undefined;
     t.faults.duringInject = async () => {
-      await t.runtime.bus.publish([SafetyViolated.entry({ executionId, experimentId: 'quick-latency', reason: 'operator', message: 'stop', at: new Date().toISOString() })]);
+      await t.runtime.bus.publish([
+        SafetyViolated.entry({
+          executionId,
+          experimentId: 'quick-latency',
+          reason: 'operator',
+          message: 'stop',
+          at: new Date().toISOString(),
+        }),
+      ]);
       await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status !== 'INJECTING');
       // The provider is still polling; the run must not end meanwhile, and the late undo fails.
       // Either revert is waiting for this injection, or it has ended the run already.
       await waitFor(async () => {
         const execution = await t.runtime.store.getExecution(executionId);
         if (execution && ['ABORTED', 'FAILED', 'ROLLBACK_FAILED', 'COMPLETED'].includes(execution.status)) return true;
-        return (await t.runtime.store.readJournal(executionId)).some((j) => j.action === 'wait for injections in flight');
+        return (await t.runtime.store.readJournal(executionId)).some(
+          (j) => j.action === 'wait for injections in flight',
+        );
       });
       statusWhileInFlight = (await t.runtime.store.getExecution(executionId))?.status;
       t.faults.failRevert.add('network-latency');
     };
-    executionId = await t.runtime.requestExperiment(quickTemplate({ safety: { environments: ['local'], maxTargetsPercent: 100 } }));
+    executionId = await t.runtime.requestExperiment(
+      quickTemplate({ safety: { environments: ['local'], maxTargetsPercent: 100 } }),
+    );
     const final = await t.runtime.waitForFinal(executionId);
 
     expect(final).toMatchObject({ status: 'ROLLBACK_FAILED', verdict: 'FAILED' });
     expect(statusWhileInFlight).toBe('REVERTING');
     expect(await t.runtime.store.lease('local:replica:replica-1')).toMatchObject({ executionId, pinned: true });
-    const second = await t.runtime.waitForFinal(await t.runtime.requestExperiment(quickTemplate({ safety: { environments: ['local'], maxTargetsPercent: 100 } })));
+    const second = await t.runtime.waitForFinal(
+      await t.runtime.requestExperiment(quickTemplate({ safety: { environments: ['local'], maxTargetsPercent: 100 } })),
+    );
     expect(second.status).toBe('REJECTED');
     expect(t.faults.injections).toHaveLength(1);
   });
@@ -129,7 +153,10 @@ describe('safety promises under hostile timing', () => {
     expect(second).toMatchObject({ status: 'REJECTED' });
     expect(second.reasons?.join(' ')).toMatch(/in (another|other) running experiment/);
 
-    expect(await t.runtime.store.releaseLeaseByHand('local:replica:replica-1')).toMatchObject({ executionId: first.executionId, pinned: true });
+    expect(await t.runtime.store.releaseLeaseByHand('local:replica:replica-1')).toMatchObject({
+      executionId: first.executionId,
+      pinned: true,
+    });
     t.faults.failRevert.clear();
     const third = await t.runtime.waitForFinal(await t.runtime.requestExperiment(template));
     expect(third).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
@@ -151,7 +178,11 @@ describe('safety promises under hostile timing', () => {
 
   it('6. one execution the table refuses to change does not stop the sweeper from stopping the others; oversized templates are refused', async () => {
     const clock = movableClock();
-    t = await startTestRuntime({ clock, targets: { local: new StaticTargets(['replica-1', 'replica-2', 'replica-3', 'replica-4']) }, settings: { deadlineGraceMs: 1000 } });
+    t = await startTestRuntime({
+      clock,
+      targets: { local: new StaticTargets(['replica-1', 'replica-2', 'replica-3', 'replica-4']) },
+      settings: { deadlineGraceMs: 1000 },
+    });
     // Two runs stuck observing: their timers are lost (the runtime stops firing them).
     t.runtime.timer.stop();
     t.runtime.timer.schedule = async () => undefined;
@@ -162,7 +193,10 @@ describe('safety promises under hostile timing', () => {
     await waitFor(async () => (await t.runtime.store.getExecution(good))?.status === 'OBSERVING');
     const transition = t.runtime.store.transition.bind(t.runtime.store);
     t.runtime.store.transition = async (id, request) => {
-      if (id === bad) throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+      if (id === bad)
+        throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+          name: 'ValidationException',
+        });
       return transition(id, request);
     };
     clock.advance(10 * 60_000);
@@ -170,7 +204,9 @@ describe('safety promises under hostile timing', () => {
     const stopped: Execution = await t.runtime.waitForFinal(good);
     expect(stopped).toMatchObject({ status: 'ABORTED', safety: { source: 'deadline' } });
     expect([...t.faults.active.values()].map((f) => f.executionId)).toEqual([bad]);
-    expect((await t.runtime.store.readJournal(bad)).some((j) => j.phase === 'sweep' && j.outcome === 'failed')).toBe(true);
+    expect((await t.runtime.store.readJournal(bad)).some((j) => j.phase === 'sweep' && j.outcome === 'failed')).toBe(
+      true,
+    );
     // And no template can make an execution item that large any more.
     expect(() => parseTemplate(quickTemplate({ description: 'x'.repeat(400_000) }))).toThrow(InvalidTemplateError);
   });
@@ -182,7 +218,9 @@ describe('safety promises under hostile timing', () => {
     t.runtime.store.acquireLease = async (...args: Parameters<typeof acquire>) => {
       if (!throttled) {
         throttled = true;
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+          name: 'ThrottlingException',
+        });
       }
       return acquire(...args);
     };
@@ -192,8 +230,14 @@ describe('safety promises under hostile timing', () => {
     expect(final).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
     expect(await t.runtime.store.leaseHolder(final.targets![0]!.key)).toBeUndefined();
     // Inputs that used to validate and then crash prepare are refused by the template's rules.
-    expect(() => parseTemplate(quickTemplate({ actions: { slow: { fault: 'network-latency', target: 'web', duration: 'P100000000D' } } }))).toThrow(/P1D/);
-    expect(() => parseTemplate(quickTemplate({ safety: { environments: ['local'], maxTargets: 100_000 } }))).toThrow(InvalidTemplateError);
+    expect(() =>
+      parseTemplate(
+        quickTemplate({ actions: { slow: { fault: 'network-latency', target: 'web', duration: 'P100000000D' } } }),
+      ),
+    ).toThrow(/P1D/);
+    expect(() => parseTemplate(quickTemplate({ safety: { environments: ['local'], maxTargets: 100_000 } }))).toThrow(
+      InvalidTemplateError,
+    );
   });
 
   it('8. where timers may fire late, a fault too short to keep its window before its deadline is refused before anything starts', async () => {
@@ -210,7 +254,14 @@ describe('safety promises under hostile timing', () => {
     t = await startTestRuntime();
     const executionId = await t.runtime.requestExperiment(quickTemplate());
     const final = await t.runtime.waitForFinal(executionId);
-    await t.runtime.bus.publish([ExperimentStarted.entry({ executionId, experimentId: 'quick-latency', targets: final.targets!, injectBy: new Date(Date.now() + 60_000).toISOString() })]);
+    await t.runtime.bus.publish([
+      ExperimentStarted.entry({
+        executionId,
+        experimentId: 'quick-latency',
+        targets: final.targets!,
+        injectBy: new Date(Date.now() + 60_000).toISOString(),
+      }),
+    ]);
     await t.runtime.bus.idle();
     expect(t.faults.injections).toHaveLength(1);
   });

@@ -6,23 +6,38 @@ import { REQUIRED_ENV_VARS } from '../../shared/aws/config';
 import { HOST_FAULT_TYPES } from '../../shared/aws/faults';
 import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../../testing/package-stack';
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** Fault APIs: the calls that change a target. None may have a `*` resource. */
 const FAULT_ACTIONS = [
-  'ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances', 'ec2:StartInstances',
-  'ssm:SendCommand', 'rds:FailoverDBCluster', 'rds:RebootDBInstance', 'fis:StartExperiment', 'fis:StopExperiment',
+  'ec2:TerminateInstances',
+  'ec2:StopInstances',
+  'ec2:RebootInstances',
+  'ec2:StartInstances',
+  'ssm:SendCommand',
+  'rds:FailoverDBCluster',
+  'rds:RebootDBInstance',
+  'fis:StartExperiment',
+  'fis:StopExperiment',
 ];
 
 const statementsOf = (template: CloudFormationTemplate) =>
   Object.entries(template.Resources)
     .filter(([, r]) => r.Type === 'AWS::IAM::Role')
     .flatMap(([role, r]) =>
-      ((r.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement.map((s) => ({ role, ...s }))),
+      ((r.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) =>
+        p.PolicyDocument.Statement.map((s) => ({ role, ...s })),
+      ),
     );
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-const logicalName = (functionName: string) => `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}LambdaFunction`;
+const logicalName = (functionName: string) =>
+  `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}LambdaFunction`;
 
 describe('the CloudFormation template of `serverless package` (offline)', () => {
   let template: CloudFormationTemplate;
@@ -61,59 +76,109 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
   it('gives every rule target a retry policy and a dead-letter queue that EventBridge may write to', () => {
     const policies = resourcesOfType('AWS::SQS::QueuePolicy');
     for (const [name, rule] of rules()) {
-      for (const target of rule.Properties!.Targets as { RetryPolicy?: unknown; DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } } }[]) {
-        expect({ name, retry: target.RetryPolicy }).toEqual({ name, retry: expect.objectContaining({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }) });
+      for (const target of rule.Properties!.Targets as {
+        RetryPolicy?: unknown;
+        DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } };
+      }[]) {
+        expect({ name, retry: target.RetryPolicy }).toEqual({
+          name,
+          retry: expect.objectContaining({
+            MaximumRetryAttempts: expect.any(Number),
+            MaximumEventAgeInSeconds: expect.any(Number),
+          }),
+        });
         const queue = target.DeadLetterConfig?.Arn['Fn::GetAtt'][0];
         expect(queue && template.Resources[queue]?.Type).toBe('AWS::SQS::Queue');
         const policy = policies.find(([, p]) => JSON.stringify(p.Properties!.Queues).includes(queue!));
         expect(policy).toBeDefined();
-        const statement = policy![1].Properties!.PolicyDocument.Statement[0] as Statement & { Principal: { Service: string } };
-        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
-        const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties!.Dimensions).includes(queue!));
+        const statement = policy![1].Properties!.PolicyDocument.Statement[0] as Statement & {
+          Principal: { Service: string };
+        };
+        expect(statement).toMatchObject({
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Principal: { Service: 'events.amazonaws.com' },
+        });
+        const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+          JSON.stringify(a.Properties!.Dimensions).includes(queue!),
+        );
         expect(alarms).toHaveLength(1);
       }
     }
   });
 
   /** The functions EventBridge invokes (asynchronously): the logical ids of the rules' function targets. */
-  const invokedByEventBridge = () =>
-    [
-      ...new Set(
-        rules()
-          .flatMap(([, r]) => (r.Properties!.Targets as { Arn: { 'Fn::GetAtt'?: [string, string] } }[]).map((t) => t.Arn['Fn::GetAtt']?.[0]))
-          .filter((id): id is string => id !== undefined && template.Resources[id]?.Type === 'AWS::Lambda::Function'),
-      ),
-    ];
+  const invokedByEventBridge = () => [
+    ...new Set(
+      rules()
+        .flatMap(([, r]) =>
+          (r.Properties!.Targets as { Arn: { 'Fn::GetAtt'?: [string, string] } }[]).map(
+            (t) => t.Arn['Fn::GetAtt']?.[0],
+          ),
+        )
+        .filter((id): id is string => id !== undefined && template.Resources[id]?.Type === 'AWS::Lambda::Function'),
+    ),
+  ];
   const invokeConfigOf = (functionId: string) =>
-    resourcesOfType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties!.FunctionName) === JSON.stringify({ Ref: functionId }));
-  const roleOf = (functionId: string) => (template.Resources[functionId]!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    resourcesOfType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, c]) => JSON.stringify(c.Properties!.FunctionName) === JSON.stringify({ Ref: functionId }),
+    );
+  const roleOf = (functionId: string) =>
+    (template.Resources[functionId]!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const sendMessageStatements = (role: string) =>
-    statementsOf(template).filter((s) => s.role === role && s.Effect === 'Allow' && actionsOf(s).includes('sqs:SendMessage'));
+    statementsOf(template).filter(
+      (s) => s.role === role && s.Effect === 'Allow' && actionsOf(s).includes('sqs:SendMessage'),
+    );
 
   it('sends what a function failed on every retry to its dead-letter queue, which has a depth alarm and which its role may write to', () => {
     const functions = invokedByEventBridge();
     expect(functions.sort()).toEqual(
-      ['prepare', 'inject', 'observe', 'guard', 'revert', 'recover', 'validate', 'sweeper', 'pipelineTrigger', 'pipelineRollback', 'gameDay'].map(logicalName).sort(),
+      [
+        'prepare',
+        'inject',
+        'observe',
+        'guard',
+        'revert',
+        'recover',
+        'validate',
+        'sweeper',
+        'pipelineTrigger',
+        'pipelineRollback',
+        'gameDay',
+      ]
+        .map(logicalName)
+        .sort(),
     );
     for (const functionId of functions) {
       const configs = invokeConfigOf(functionId);
       expect({ functionId, configs: configs.length }).toEqual({ functionId, configs: 1 });
       const config = configs[0]![1].Properties!;
       expect({ functionId, retries: config.MaximumRetryAttempts }).toEqual({ functionId, retries: 2 });
-      const queue = (config.DestinationConfig?.OnFailure?.Destination as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
-      expect({ functionId, queue: queue && [template.Resources[queue[0]]?.Type, queue[1]] }).toEqual({ functionId, queue: ['AWS::SQS::Queue', 'Arn'] });
-      const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties!.Dimensions).includes(`"${queue![0]}"`));
+      const queue = (
+        config.DestinationConfig?.OnFailure?.Destination as { 'Fn::GetAtt'?: [string, string] } | undefined
+      )?.['Fn::GetAtt'];
+      expect({ functionId, queue: queue && [template.Resources[queue[0]]?.Type, queue[1]] }).toEqual({
+        functionId,
+        queue: ['AWS::SQS::Queue', 'Arn'],
+      });
+      const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+        JSON.stringify(a.Properties!.Dimensions).includes(`"${queue![0]}"`),
+      );
       expect({ functionId, alarms: alarms.length }).toEqual({ functionId, alarms: 1 });
       // Its role may write to that queue, and to no other.
       const grants = sendMessageStatements(roleOf(functionId));
-      expect({ functionId, resources: grants.flatMap(resourcesOf) }).toEqual({ functionId, resources: [{ 'Fn::GetAtt': [queue![0], 'Arn'] }] });
+      expect({ functionId, resources: grants.flatMap(resourcesOf) }).toEqual({
+        functionId,
+        resources: [{ 'Fn::GetAtt': [queue![0], 'Arn'] }],
+      });
     }
   });
 
   it('gives no role of a function SendMessage on a queue that is not its own on-failure destination', () => {
     for (const [functionId] of resourcesOfType('AWS::Lambda::Function')) {
       const destination = invokeConfigOf(functionId)[0]?.[1].Properties?.DestinationConfig?.OnFailure?.Destination;
-      for (const s of sendMessageStatements(roleOf(functionId))) expect({ functionId, resource: s.Resource }).toEqual({ functionId, resource: destination });
+      for (const s of sendMessageStatements(roleOf(functionId)))
+        expect({ functionId, resource: s.Resource }).toEqual({ functionId, resource: destination });
     }
   });
 
@@ -138,15 +203,19 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     for (const s of statements) {
       for (const action of actionsOf(s)) expect(action).not.toMatch(/\*/);
       if (actionsOf(s).some((a) => FAULT_ACTIONS.includes(a))) {
-        expect({ role: s.role, resources: resourcesOf(s) }).not.toEqual({ role: s.role, resources: expect.arrayContaining(['*']) });
+        expect({ role: s.role, resources: resourcesOf(s) }).not.toEqual({
+          role: s.role,
+          resources: expect.arrayContaining(['*']),
+        });
       }
     }
   });
 
   it('conditions every EC2 fault action and SendCommand on instances on the target tag', () => {
-    const faultStatements = statementsOf(template).filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('ec2:') && FAULT_ACTIONS.includes(a)) ||
-      (actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':instance/')),
+    const faultStatements = statementsOf(template).filter(
+      (s) =>
+        actionsOf(s).some((a) => a.startsWith('ec2:') && FAULT_ACTIONS.includes(a)) ||
+        (actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':instance/')),
     );
     expect(faultStatements.length).toBeGreaterThanOrEqual(4);
     for (const s of faultStatements) {
@@ -155,30 +224,47 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
   });
 
   it('lets revert only start instances again, and revert and validate only delete schedules', () => {
-    const ofRole = (role: string) => statementsOf(template).filter((s) => s.role === role && s.Effect === 'Allow').flatMap(actionsOf);
+    const ofRole = (role: string) =>
+      statementsOf(template)
+        .filter((s) => s.role === role && s.Effect === 'Allow')
+        .flatMap(actionsOf);
     const revert = ofRole('RevertRole');
     expect(revert).toContain('ec2:StartInstances');
-    for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances']) expect(revert).not.toContain(action);
+    for (const action of ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:RebootInstances'])
+      expect(revert).not.toContain(action);
     expect(revert).toContain('cloudwatch:GetMetricData');
     for (const role of ['RevertRole', 'ValidateRole']) {
-      expect({ role, actions: ofRole(role) }).toEqual({ role, actions: expect.arrayContaining(['scheduler:DeleteSchedule']) });
-      expect({ role, actions: ofRole(role) }).not.toEqual({ role, actions: expect.arrayContaining(['scheduler:CreateSchedule']) });
+      expect({ role, actions: ofRole(role) }).toEqual({
+        role,
+        actions: expect.arrayContaining(['scheduler:DeleteSchedule']),
+      });
+      expect({ role, actions: ofRole(role) }).not.toEqual({
+        role,
+        actions: expect.arrayContaining(['scheduler:CreateSchedule']),
+      });
       expect({ role, actions: ofRole(role) }).not.toEqual({ role, actions: expect.arrayContaining(['iam:PassRole']) });
     }
     // PassRole (of the Scheduler role) goes only with CreateSchedule.
     for (const role of new Set(statementsOf(template).map((s) => s.role))) {
-      if (ofRole(role).includes('iam:PassRole')) expect({ role, actions: ofRole(role) }).toEqual({ role, actions: expect.arrayContaining(['scheduler:CreateSchedule']) });
+      if (ofRole(role).includes('iam:PassRole'))
+        expect({ role, actions: ofRole(role) }).toEqual({
+          role,
+          actions: expect.arrayContaining(['scheduler:CreateSchedule']),
+        });
     }
     expect(ofRole('PrepareRole')).not.toContain('tag:GetResources');
   });
 
-  it('allows SendCommand only with the stack\'s own SSM documents, which it ships', () => {
-    const documentStatements = statementsOf(template).filter((s) => actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':document/'));
+  it("allows SendCommand only with the stack's own SSM documents, which it ships", () => {
+    const documentStatements = statementsOf(template).filter(
+      (s) => actionsOf(s).includes('ssm:SendCommand') && JSON.stringify(s.Resource).includes(':document/'),
+    );
     expect(documentStatements.length).toBeGreaterThan(0);
     for (const s of documentStatements) expect(JSON.stringify(s.Resource)).toContain(':document/faultline-ci-*');
     const documents = resourcesOfType('AWS::SSM::Document').map(([, d]) => d.Properties!.Name);
     expect(documents.sort()).toEqual(HOST_FAULT_TYPES.map((f) => `faultline-ci-${f}`).sort());
-    for (const [, d] of resourcesOfType('AWS::SSM::Document')) expect(d.Properties!.Content).toMatchObject({ schemaVersion: '2.2' });
+    for (const [, d] of resourcesOfType('AWS::SSM::Document'))
+      expect(d.Properties!.Content).toMatchObject({ schemaVersion: '2.2' });
   });
 
   it('limits PutEvents to the bus and DynamoDB to the table and its index', () => {
@@ -193,7 +279,9 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
 
   it('has the bus and its policy: consumers may create rules, only this account puts events', () => {
     expect(resourcesOfType('AWS::Events::EventBus')).toHaveLength(1);
-    const policies = resourcesOfType('AWS::Events::EventBusPolicy').map(([, p]) => p.Properties!.Statement as Statement & { Principal: unknown });
+    const policies = resourcesOfType('AWS::Events::EventBusPolicy').map(
+      ([, p]) => p.Properties!.Statement as Statement & { Principal: unknown },
+    );
     const put = policies.find((s) => actionsOf(s).includes('events:PutEvents'))!;
     expect(JSON.stringify(put.Principal)).toContain(':root');
     expect(JSON.stringify(put.Principal)).not.toContain('111122223333');
@@ -228,7 +316,11 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
   });
 
   it('pages someone on ROLLBACK_FAILED: a rule on the bus sends RollbackFailed to an encrypted alerts topic, and an alarm on the rule fires to it', () => {
-    const [ruleId, rule] = rules().find(([, r]) => JSON.stringify((r.Properties!.EventPattern as Record<string, unknown> | undefined)?.['detail-type']) === '["RollbackFailed"]')!;
+    const [ruleId, rule] = rules().find(
+      ([, r]) =>
+        JSON.stringify((r.Properties!.EventPattern as Record<string, unknown> | undefined)?.['detail-type']) ===
+        '["RollbackFailed"]',
+    )!;
     const ruleName = rule.Properties!.Name as string;
     expect(rule.Properties!.EventPattern).toEqual({ source: ['faultline'], 'detail-type': ['RollbackFailed'] });
     expect(rule.Properties!.EventBusName).toEqual({ Ref: 'Bus' });
@@ -239,12 +331,20 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     // A key of the stack: EventBridge and CloudWatch cannot use the AWS managed alias/aws/sns.
     const keyId = (topic.Properties!.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     expect(template.Resources[keyId]!.Type).toBe('AWS::KMS::Key');
-    const keyStatements = template.Resources[keyId]!.Properties!.KeyPolicy.Statement as Array<{ Principal: unknown; Action: unknown }>;
+    const keyStatements = template.Resources[keyId]!.Properties!.KeyPolicy.Statement as Array<{
+      Principal: unknown;
+      Action: unknown;
+    }>;
     expect(keyStatements).toContainEqual(
-      expect.objectContaining({ Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+      expect.objectContaining({
+        Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
     );
 
-    const [, policy] = resourcesOfType('AWS::SNS::TopicPolicy').find(([, p]) => JSON.stringify(p.Properties!.Topics) === JSON.stringify([{ Ref: topicId }]))!;
+    const [, policy] = resourcesOfType('AWS::SNS::TopicPolicy').find(
+      ([, p]) => JSON.stringify(p.Properties!.Topics) === JSON.stringify([{ Ref: topicId }]),
+    )!;
     expect(policy.Properties!.PolicyDocument.Statement).toContainEqual({
       Sid: 'RollbackFailedRulePublishes',
       Effect: 'Allow',
@@ -254,7 +354,9 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
       Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
     });
 
-    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'TriggeredRules');
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties!.MetricName === 'TriggeredRules',
+    );
     expect(alarms).toHaveLength(1);
     expect(alarms[0]![1].Properties).toMatchObject({
       Namespace: 'AWS/Events',
@@ -271,7 +373,7 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     expect(template.Outputs!.AlertsTopicArn).toMatchObject({ Value: { Ref: topicId } });
   });
 
-  it('bundles each function separately, each within 100 KB zipped (the SDK is the runtime\'s)', () => {
+  it("bundles each function separately, each within 100 KB zipped (the SDK is the runtime's)", () => {
     const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));
     expect(zips.length).toBe(resourcesOfType('AWS::Lambda::Function').length);
     const over = zips.filter((zip) => statSync(join(dir, zip)).size > 100 * 1024);

@@ -40,7 +40,11 @@ describe('the sweeper moves on executions that lost an event', () => {
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));
     const final = await t.runtime.waitForFinal(executionId);
 
-    expect(final).toMatchObject({ status: 'ABORTED', verdict: 'FAILED', safety: { violated: true, source: 'deadline' } });
+    expect(final).toMatchObject({
+      status: 'ABORTED',
+      verdict: 'FAILED',
+      safety: { violated: true, source: 'deadline' },
+    });
     expect(t.faults.injections).toHaveLength(0);
     expect(await t.runtime.store.leaseHolder(final.targets![0]!.key)).toBeUndefined();
     expect((await t.runtime.store.readJournal(executionId)).some((j) => j.phase === 'sweep')).toBe(true);
@@ -61,10 +65,14 @@ describe('the sweeper moves on executions that lost an event', () => {
 
   it('gives up an execution that stays stuck: FAILED when no fault is active', async () => {
     const clock = new TestClock();
-    t = await startTestRuntime({ clock, settings: { stuckAfterMs: STUCK_MS, stuckWithFaultAfterMs: STUCK_MS, maxSweeps: 1 } });
+    t = await startTestRuntime({
+      clock,
+      settings: { stuckAfterMs: STUCK_MS, stuckWithFaultAfterMs: STUCK_MS, maxSweeps: 1 },
+    });
     loseOnce(t, 'ExperimentStarted');
     const publish = t.runtime.bus.publish.bind(t.runtime.bus);
-    t.runtime.bus.publish = async (entries: readonly BusEntry[]) => publish(entries.filter((e) => e.detailType !== 'SafetyViolated'));
+    t.runtime.bus.publish = async (entries: readonly BusEntry[]) =>
+      publish(entries.filter((e) => e.detailType !== 'SafetyViolated'));
     const executionId = await t.runtime.requestExperiment(quickTemplate());
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'INJECTING');
     await t.runtime.bus.idle();
@@ -83,7 +91,9 @@ describe('the sweeper moves on executions that lost an event', () => {
   it('leaves executions that are on time alone', async () => {
     t = await startTestRuntime();
     t.health.steadyNow = false;
-    const executionId = await t.runtime.requestExperiment(quickTemplate({ recovery: { timeout: 'PT30S', checkEvery: 'PT1S' } }));
+    const executionId = await t.runtime.requestExperiment(
+      quickTemplate({ recovery: { timeout: 'PT30S', checkEvery: 'PT1S' } }),
+    );
     await waitFor(async () => (await t.runtime.store.getExecution(executionId))?.status === 'RECOVERING');
     const before = await t.runtime.store.getExecution(executionId);
     t.runtime.deliverAwsEvent(t.runtime.scheduledEvent('sweeper-schedule'));

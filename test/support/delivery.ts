@@ -26,7 +26,10 @@ export const startDeliveryRuntime = async (
 ): Promise<DeliveryTestRuntime> => {
   const printed: string[] = [];
   const local = new LocalPipelineControl((line) => printed.push(line));
-  const extras = localDeliveryExtras({ pipelines: options.pipelines ?? local, ...(options.delivery ? { delivery: options.delivery } : {}) });
+  const extras = localDeliveryExtras({
+    pipelines: options.pipelines ?? local,
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+  });
   const t = await startTestRuntime({
     settings: { account: options.account ?? FIXTURE_ACCOUNT },
     functions: deliveryFunctions(extras),
@@ -36,7 +39,17 @@ export const startDeliveryRuntime = async (
 };
 
 /** A quick local template bound to pipeline stages; `target` lets two run side by side. */
-export const boundTemplate = (id: string, pipelines: Array<{ pipeline: string; stage: string; action?: string; onFailure?: 'rollback-stage' | 'stop-pipeline' | 'none' }>, overrides: Partial<TemplateInput> = {}, target: 'local:replica' | 'local:dependency' = 'local:replica'): TemplateInput =>
+export const boundTemplate = (
+  id: string,
+  pipelines: Array<{
+    pipeline: string;
+    stage: string;
+    action?: string;
+    onFailure?: 'rollback-stage' | 'stop-pipeline' | 'none';
+  }>,
+  overrides: Partial<TemplateInput> = {},
+  target: 'local:replica' | 'local:dependency' = 'local:replica',
+): TemplateInput =>
   quickTemplate({
     id,
     targets: { web: { provider: 'local', resourceType: target, selectionMode: 'COUNT(1)' } },

@@ -6,7 +6,16 @@ import { ALL_FAULT_TYPES, type FaultType } from '../../shared/domain/faults';
 import { parseTemplate, type TemplateInput } from '../../shared/domain/template';
 import { defaultSettings, type PhaseDependencies } from '../../shared/phases/dependencies';
 import { PHASES } from '../../shared/phases/definitions';
-import type { BusEntry, BusEvent, Clock, FaultProvider, FaultProviders, InjectOutcome, InjectRequest, Timer } from '../../shared/ports';
+import type {
+  BusEntry,
+  BusEvent,
+  Clock,
+  FaultProvider,
+  FaultProviders,
+  InjectOutcome,
+  InjectRequest,
+  Timer,
+} from '../../shared/ports';
 import { silentLogger } from '../../shared/lambda/logger';
 import { createPhaseHandler } from '../../shared/lambda/phase-handler';
 import type { Store } from '../../shared/store/execution-store';
@@ -68,7 +77,9 @@ class HostileFaults implements FaultProviders, FaultProvider {
   }
 
   active(executionId?: string): Activity[] {
-    return this.activity.filter((a) => a.to === undefined && (executionId === undefined || a.executionId === executionId));
+    return this.activity.filter(
+      (a) => a.to === undefined && (executionId === undefined || a.executionId === executionId),
+    );
   }
 
   async inject(request: InjectRequest): Promise<InjectOutcome> {
@@ -81,8 +92,13 @@ class HostileFaults implements FaultProviders, FaultProvider {
       await this.world.step(`injecting ${request.action}@${request.target.key} (${i + 1})`);
       this.world.now += 1000;
     }
-    const others = this.active().filter((a) => a.targetKey === request.target.key && a.executionId !== request.executionId);
-    if (others.length) this.overlaps.push(`${request.target.key}: ${request.executionId} while ${others.map((o) => o.executionId).join(', ')}`);
+    const others = this.active().filter(
+      (a) => a.targetKey === request.target.key && a.executionId !== request.executionId,
+    );
+    if (others.length)
+      this.overlaps.push(
+        `${request.target.key}: ${request.executionId} while ${others.map((o) => o.executionId).join(', ')}`,
+      );
     if (!this.active(request.executionId).some((a) => a.targetKey === request.target.key)) {
       this.activity.push({ executionId: request.executionId, targetKey: request.target.key, from: this.world.now });
     }
@@ -95,7 +111,8 @@ class HostileFaults implements FaultProviders, FaultProvider {
       this.revertFailuresLeft--;
       throw new Error(`revert of ${fault.action} failed`);
     }
-    for (const a of this.active(fault.executionId).filter((x) => x.targetKey === fault.target.key)) a.to = this.world.now;
+    for (const a of this.active(fault.executionId).filter((x) => x.targetKey === fault.target.key))
+      a.to = this.world.now;
   }
 }
 
@@ -135,7 +152,17 @@ export const WORLD_TEMPLATE: TemplateInput = {
   recovery: { timeout: 'PT30S', checkEvery: 'PT5S' },
 };
 
-const WRITES = new Set(['createExecution', 'transition', 'recordFault', 'updateFault', 'acquireLease', 'pinLease', 'releaseLease', 'journal', 'completeEvent']);
+const WRITES = new Set([
+  'createExecution',
+  'transition',
+  'recordFault',
+  'updateFault',
+  'acquireLease',
+  'pinLease',
+  'releaseLease',
+  'journal',
+  'completeEvent',
+]);
 
 /**
  * One world per schedule: the real phase handlers (claims, contracts, the phases), an in-memory
@@ -350,28 +377,42 @@ export const brokenPromises = async (world: World): Promise<string[]> => {
       continue;
     }
     if (active.length) {
-      if (e.status !== 'ROLLBACK_FAILED') broken.push(`${e.executionId} ended ${e.status} with a fault active on ${active.map((a) => a.targetKey).join(', ')}`);
+      if (e.status !== 'ROLLBACK_FAILED')
+        broken.push(
+          `${e.executionId} ended ${e.status} with a fault active on ${active.map((a) => a.targetKey).join(', ')}`,
+        );
       for (const a of active) {
         const lease = await world.memory.lease(a.targetKey);
-        if (lease?.executionId !== e.executionId || !lease.pinned) broken.push(`${e.executionId}: fault active on ${a.targetKey}, whose lease is ${lease ? `held by ${lease.executionId}` : 'free'}`);
+        if (lease?.executionId !== e.executionId || !lease.pinned)
+          broken.push(
+            `${e.executionId}: fault active on ${a.targetKey}, whose lease is ${lease ? `held by ${lease.executionId}` : 'free'}`,
+          );
       }
     }
     if (e.verdict === 'PASSED') {
       if (e.safety.violated) broken.push(`${e.executionId} PASSED with a safety violation`);
       const journal = await world.memory.readJournal(e.executionId);
-      if (journal.some((j) => j.phase === 'guard' && j.action === 'alarm')) broken.push(`${e.executionId} PASSED although guard saw its stop-condition alarm while it ran`);
+      if (journal.some((j) => j.phase === 'guard' && j.action === 'alarm'))
+        broken.push(`${e.executionId} PASSED although guard saw its stop-condition alarm while it ran`);
       const start = Date.parse(e.injectedAt!);
       const end = Date.parse(e.observationEndsAt!);
       const targets: ResolvedTarget[] = e.targets ?? [];
       for (const t of targets) {
-        const covered = world.faults.activity.some((a) => a.executionId === e.executionId && a.targetKey === t.key && a.from <= start && (a.to ?? Infinity) >= end);
-        if (!covered) broken.push(`${e.executionId} PASSED but its window [${e.injectedAt}, ${e.observationEndsAt}] was not observed under its fault on ${t.key}`);
+        const covered = world.faults.activity.some(
+          (a) =>
+            a.executionId === e.executionId && a.targetKey === t.key && a.from <= start && (a.to ?? Infinity) >= end,
+        );
+        if (!covered)
+          broken.push(
+            `${e.executionId} PASSED but its window [${e.injectedAt}, ${e.observationEndsAt}] was not observed under its fault on ${t.key}`,
+          );
       }
     }
     if (e.status !== 'ROLLBACK_FAILED') {
       for (const key of (e.targets ?? []).map((t) => t.key)) {
         const lease = await world.memory.lease(key);
-        if (lease?.executionId === e.executionId) broken.push(`${e.executionId} ended ${e.status} and still holds ${key}`);
+        if (lease?.executionId === e.executionId)
+          broken.push(`${e.executionId} ended ${e.status} and still holds ${key}`);
       }
     }
   }
@@ -412,7 +453,15 @@ export const runSchedule = async (s: Scheduler, h: Hostility): Promise<World> =>
       await world.store.halt('game over', 'test');
       for (const e of await world.executions()) {
         if (e && !isFinal(e.status)) {
-          await world.publish([SafetyViolated.entry({ executionId: e.executionId, experimentId: e.experimentId, reason: 'halt', message: 'halted: game over', at: new Date(world.now).toISOString() })]);
+          await world.publish([
+            SafetyViolated.entry({
+              executionId: e.executionId,
+              experimentId: e.experimentId,
+              reason: 'halt',
+              message: 'halted: game over',
+              at: new Date(world.now).toISOString(),
+            }),
+          ]);
         }
       }
     });

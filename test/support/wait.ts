@@ -25,13 +25,18 @@ export const pollUntil = async <T>(
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     last = value;
-    if (Date.now() >= deadline) throw new PollTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    if (Date.now() >= deadline)
+      throw new PollTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 };
 
 /** Bounded polling: checks a condition until it holds or the deadline passes. */
-export const waitFor = async (condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> => {
+export const waitFor = async (
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> => {
   try {
     await pollUntil(what, async () => (await condition()) || undefined, { timeoutMs, intervalMs: 20 });
   } catch (error) {

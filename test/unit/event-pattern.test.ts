@@ -154,18 +154,33 @@ describe('arrays in events', () => {
   it('matches when any element of the event array matches any pattern value', () => {
     const event = { resources: ['arn:aws:ec2:us-east-1:999999999999:instance/i-1', resources[0]] };
     expect(matchesPattern({ resources }, event)).toBe(true);
-    expect(matchesPattern({ resources }, { resources: ['arn:aws:ec2:us-east-1:999999999999:instance/i-1'] })).toBe(false);
+    expect(matchesPattern({ resources }, { resources: ['arn:aws:ec2:us-east-1:999999999999:instance/i-1'] })).toBe(
+      false,
+    );
     expect(matchesPattern({ resources }, { resources: [] })).toBe(false);
   });
 
   it('matches objects inside arrays, flattening nested arrays', () => {
-    const employees = { employees: [[{ firstName: 'John', lastName: 'Doe' }, { firstName: 'Anna', lastName: 'Smith' }], [{ firstName: 'Peter', lastName: 'Jones' }]] };
+    const employees = {
+      employees: [
+        [
+          { firstName: 'John', lastName: 'Doe' },
+          { firstName: 'Anna', lastName: 'Smith' },
+        ],
+        [{ firstName: 'Peter', lastName: 'Jones' }],
+      ],
+    };
     expect(matchesPattern({ employees: { firstName: ['Anna'] } }, employees)).toBe(true);
     expect(matchesPattern({ employees: { firstName: ['Maria'] } }, employees)).toBe(false);
   });
 
   it('never combines fields from different elements of the same array', () => {
-    const employees = { employees: [{ firstName: 'Anna', lastName: 'Smith' }, { firstName: 'Peter', lastName: 'Jones' }] };
+    const employees = {
+      employees: [
+        { firstName: 'Anna', lastName: 'Smith' },
+        { firstName: 'Peter', lastName: 'Jones' },
+      ],
+    };
     expect(matchesPattern({ employees: { firstName: ['Anna'], lastName: ['Jones'] } }, employees)).toBe(false);
     expect(matchesPattern({ employees: { firstName: ['Anna'], lastName: ['Smith'] } }, employees)).toBe(true);
   });
@@ -385,7 +400,9 @@ describe('exists', () => {
   });
 
   it('exists:true does not match an intermediate (object) node', () => {
-    expect(matchesPattern({ detail: { 'c-count': [{ exists: true }] } }, detail({ 'c-count': { c1: 100 } }))).toBe(false);
+    expect(matchesPattern({ detail: { 'c-count': [{ exists: true }] } }, detail({ 'c-count': { c1: 100 } }))).toBe(
+      false,
+    );
   });
 
   it('exists:false matches an absent field, an object node and an empty array', () => {
@@ -438,8 +455,12 @@ describe('cidr', () => {
       },
     };
     expect(matchesPattern(complex, rulerEvent)).toBe(true);
-    expect(matchesPattern(complex, { ...rulerEvent, detail: { ...rulerEvent.detail, 'source-ip': '11.0.0.1' } })).toBe(false);
-    expect(matchesPattern(complex, { ...rulerEvent, detail: { ...rulerEvent.detail, state: 'initializing' } })).toBe(false);
+    expect(matchesPattern(complex, { ...rulerEvent, detail: { ...rulerEvent.detail, 'source-ip': '11.0.0.1' } })).toBe(
+      false,
+    );
+    expect(matchesPattern(complex, { ...rulerEvent, detail: { ...rulerEvent.detail, state: 'initializing' } })).toBe(
+      false,
+    );
   });
 
   it('matches IPv6 addresses inside the block', () => {
@@ -479,7 +500,9 @@ describe('$or', () => {
       $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }],
       detail: { $or: [{ source: ['aws.cloudwatch'] }, { 'detail-type': ['CloudWatch Alarm State Change'] }] },
     };
-    expect(matchesPattern(parallel, { namespace: 'AWS/EC2', detail: { 'detail-type': 'CloudWatch Alarm State Change' } })).toBe(true);
+    expect(
+      matchesPattern(parallel, { namespace: 'AWS/EC2', detail: { 'detail-type': 'CloudWatch Alarm State Change' } }),
+    ).toBe(true);
     expect(matchesPattern(parallel, { namespace: 'AWS/EC2', detail: { source: 'aws.s3' } })).toBe(false);
   });
 
@@ -554,33 +577,53 @@ describe('validatePattern', () => {
 
   it('refuses empty and nested arrays and odd values', () => {
     expect(problemsOf({ source: [] })).toEqual(['source: empty arrays are not allowed; list at least one match value']);
-    expect(problemsOf({ source: [['a']] })).toEqual(['source[0]: nested arrays are not allowed in a list of match values']);
+    expect(problemsOf({ source: [['a']] })).toEqual([
+      'source[0]: nested arrays are not allowed in a list of match values',
+    ]);
     expect(problemsOf({ source: [undefined] })[0]).toMatch(/^source\[0\]: a match value must be/);
   });
 
   it('refuses unknown operators and operator objects with several keys', () => {
-    expect(problemsOf({ detail: { state: [{ contains: 'x' }] } })).toEqual(['detail.state[0].contains: unknown operator "contains"']);
+    expect(problemsOf({ detail: { state: [{ contains: 'x' }] } })).toEqual([
+      'detail.state[0].contains: unknown operator "contains"',
+    ]);
     expect(problemsOf({ s: [{ exactly: 'x' }] })).toEqual(['s[0].exactly: unknown operator "exactly"']);
-    expect(problemsOf({ s: [{ prefix: 'a', suffix: 'b' }] })).toEqual(['s[0]: an operator object holds exactly one operator, got prefix, suffix']);
+    expect(problemsOf({ s: [{ prefix: 'a', suffix: 'b' }] })).toEqual([
+      's[0]: an operator object holds exactly one operator, got prefix, suffix',
+    ]);
     expect(problemsOf({ s: [{}] })).toEqual(['s[0]: empty operator object']);
   });
 
   it('refuses wrong operand types', () => {
     expect(problemsOf({ s: [{ prefix: 5 }] })[0]).toMatch(/^s\[0\]\.prefix: must be a string/);
-    expect(problemsOf({ s: [{ prefix: { 'equals-ignore-case': 5 } }] })[0]).toMatch(/^s\[0\]\.prefix\.equals-ignore-case: must be a string/);
-    expect(problemsOf({ s: [{ suffix: { wildcard: 'x' } }] })[0]).toMatch(/^s\[0\]\.suffix: only \{"equals-ignore-case"/);
-    expect(problemsOf({ s: [{ 'equals-ignore-case': ['x'] }] })[0]).toMatch(/^s\[0\]\.equals-ignore-case: must be a string/);
+    expect(problemsOf({ s: [{ prefix: { 'equals-ignore-case': 5 } }] })[0]).toMatch(
+      /^s\[0\]\.prefix\.equals-ignore-case: must be a string/,
+    );
+    expect(problemsOf({ s: [{ suffix: { wildcard: 'x' } }] })[0]).toMatch(
+      /^s\[0\]\.suffix: only \{"equals-ignore-case"/,
+    );
+    expect(problemsOf({ s: [{ 'equals-ignore-case': ['x'] }] })[0]).toMatch(
+      /^s\[0\]\.equals-ignore-case: must be a string/,
+    );
     expect(problemsOf({ s: [{ exists: 'true' }] })[0]).toMatch(/^s\[0\]\.exists: must be true or false/);
     expect(problemsOf({ s: [{ cidr: 10 }] })[0]).toMatch(/^s\[0\]\.cidr: must be a string/);
     expect(problemsOf({ s: [{ wildcard: 1 }] })[0]).toMatch(/^s\[0\]\.wildcard: must be a string/);
   });
 
   it('refuses malformed numeric expressions', () => {
-    expect(problemsOf({ n: [{ numeric: ['<', '10'] }] })).toEqual(['n[0].numeric[1]: must be a number, got the string "10"']);
+    expect(problemsOf({ n: [{ numeric: ['<', '10'] }] })).toEqual([
+      'n[0].numeric[1]: must be a number, got the string "10"',
+    ]);
     expect(problemsOf({ n: [{ numeric: ['~', 1] }] })[0]).toMatch(/^n\[0\]\.numeric\[0\]: unknown numeric operator/);
-    expect(problemsOf({ n: [{ numeric: ['<', 5, '>', 1] }] })[0]).toMatch(/lower bound \(> or >=\) followed by an upper bound/);
-    expect(problemsOf({ n: [{ numeric: ['=', 5, '<', 6] }] })[0]).toMatch(/lower bound \(> or >=\) followed by an upper bound/);
-    expect(problemsOf({ n: [{ numeric: ['>', 10, '<', 5] }] })[0]).toMatch(/lower bound 10 must be less than the upper bound 5/);
+    expect(problemsOf({ n: [{ numeric: ['<', 5, '>', 1] }] })[0]).toMatch(
+      /lower bound \(> or >=\) followed by an upper bound/,
+    );
+    expect(problemsOf({ n: [{ numeric: ['=', 5, '<', 6] }] })[0]).toMatch(
+      /lower bound \(> or >=\) followed by an upper bound/,
+    );
+    expect(problemsOf({ n: [{ numeric: ['>', 10, '<', 5] }] })[0]).toMatch(
+      /lower bound 10 must be less than the upper bound 5/,
+    );
     expect(problemsOf({ n: [{ numeric: ['>', 1, '<'] }] })[0]).toMatch(/one comparison/);
     expect(problemsOf({ n: [{ numeric: '>5' }] })[0]).toMatch(/^n\[0\]\.numeric: must be an array/);
     expect(problemsOf({ n: [{ numeric: ['>', 6e9] }] })[0]).toMatch(/outside the supported range/);
@@ -590,19 +633,29 @@ describe('validatePattern', () => {
   it('refuses malformed anything-but', () => {
     expect(problemsOf({ s: [{ 'anything-but': ['a', 1] }] })[0]).toMatch(/only strings or only numbers/);
     expect(problemsOf({ s: [{ 'anything-but': [null] }] })[0]).toMatch(/only strings or only numbers/);
-    expect(problemsOf({ s: [{ 'anything-but': true }] })[0]).toMatch(/^s\[0\]\.anything-but: must be a string, a number/);
+    expect(problemsOf({ s: [{ 'anything-but': true }] })[0]).toMatch(
+      /^s\[0\]\.anything-but: must be a string, a number/,
+    );
     expect(problemsOf({ s: [{ 'anything-but': [] }] })[0]).toMatch(/must not be empty/);
-    expect(problemsOf({ s: [{ 'anything-but': { prefix: '' } }] })[0]).toMatch(/^s\[0\]\.anything-but\.prefix: an empty prefix is not allowed/);
-    expect(problemsOf({ s: [{ 'anything-but': { numeric: ['>', 1] } }] })[0]).toMatch(/anything-but does not support "numeric"/);
+    expect(problemsOf({ s: [{ 'anything-but': { prefix: '' } }] })[0]).toMatch(
+      /^s\[0\]\.anything-but\.prefix: an empty prefix is not allowed/,
+    );
+    expect(problemsOf({ s: [{ 'anything-but': { numeric: ['>', 1] } }] })[0]).toMatch(
+      /anything-but does not support "numeric"/,
+    );
     expect(problemsOf({ s: [{ 'anything-but': { prefix: 'a', suffix: 'b' } }] })[0]).toMatch(/exactly one of prefix/);
     expect(problemsOf({ s: [{ 'anything-but': { wildcard: ['ok*', 'a**b'] } }] })[0]).toMatch(
       /^s\[0\]\.anything-but\.wildcard\[1\]: consecutive wildcard/,
     );
-    expect(problemsOf({ s: [{ 'anything-but': { suffix: [1] } }] })[0]).toMatch(/^s\[0\]\.anything-but\.suffix\[0\]: must be a string/);
+    expect(problemsOf({ s: [{ 'anything-but': { suffix: [1] } }] })[0]).toMatch(
+      /^s\[0\]\.anything-but\.suffix\[0\]: must be a string/,
+    );
   });
 
   it('refuses invalid wildcards', () => {
-    expect(problemsOf({ s: [{ wildcard: 'a**b' }] })).toEqual(['s[0].wildcard: consecutive wildcard characters at position 1']);
+    expect(problemsOf({ s: [{ wildcard: 'a**b' }] })).toEqual([
+      's[0].wildcard: consecutive wildcard characters at position 1',
+    ]);
     expect(problemsOf({ s: [{ wildcard: 'a\\b' }] })[0]).toMatch(/invalid escape at position 1/);
     expect(problemsOf({ s: [{ wildcard: 'a\\' }] })[0]).toMatch(/invalid escape/);
   });
@@ -619,7 +672,9 @@ describe('validatePattern', () => {
   it('refuses malformed $or', () => {
     expect(problemsOf({ $or: [{ a: ['1'] }] })).toEqual(['$or: $or must hold at least two objects, got 1']);
     expect(problemsOf({ $or: { a: ['1'] } })[0]).toMatch(/^\$or: \$or must be an array/);
-    expect(problemsOf({ $or: [{ a: ['1'] }, 'b'] })).toEqual(['$or[1]: each $or entry must be an object, got the string "b"']);
+    expect(problemsOf({ $or: [{ a: ['1'] }, 'b'] })).toEqual([
+      '$or[1]: each $or entry must be an object, got the string "b"',
+    ]);
     expect(problemsOf({ $or: [{ a: ['1'] }, {}] })).toEqual(['$or[1]: empty objects are not allowed']);
     expect(problemsOf({ $or: [{ numeric: [1] }, { prefix: ['abc'] }] })).toEqual([
       '$or[0].numeric: "numeric" is a reserved keyword and cannot name a field inside $or',
@@ -674,7 +729,7 @@ describe('matchesPattern on an invalid pattern', () => {
     expect((thrown as InvalidEventPatternError).cause).toBeInstanceOf(SyntaxError);
   });
 
-  it('reads only the event\'s own fields, never its prototype', () => {
+  it("reads only the event's own fields, never its prototype", () => {
     expect(matchesPattern({ constructor: [{ exists: true }] }, { source: 'x' })).toBe(false);
     expect(matchesPattern({ toString: [{ exists: false }] }, { source: 'x' })).toBe(true);
     expect(matchesPattern(JSON.parse('{"__proto__": {"x": [{"exists": true}]}}'), { source: 'x' })).toBe(false);

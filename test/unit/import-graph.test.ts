@@ -38,10 +38,16 @@ const wrongWayImports = (files: readonly { path: string; text: string }[]): stri
 
 const root = join(__dirname, '..', '..');
 const sources = () =>
-  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.ts', '*.js', '*.mjs'], { cwd: root, encoding: 'utf8' })
+  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.ts', '*.js', '*.mjs'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
     .split('\n')
     .filter(Boolean)
-    .map((path) => ({ path: relative(root, join(root, path)).replace(/\\/g, '/'), text: readFileSync(join(root, path), 'utf8') }));
+    .map((path) => ({
+      path: relative(root, join(root, path)).replace(/\\/g, '/'),
+      text: readFileSync(join(root, path), 'utf8'),
+    }));
 
 describe('the import graph', () => {
   it('runs one way: what the functions bundle never reaches into the local runtime, the CLI, scripts or tests', () => {
@@ -50,7 +56,10 @@ describe('the import graph', () => {
 
   it('catches a deliberate wrong-way import', () => {
     const broken = [
-      { path: 'shared/phases/inject.ts', text: "import { EmbeddedRuntime } from '../../local/runtime';\nimport { x } from '../ports';" },
+      {
+        path: 'shared/phases/inject.ts',
+        text: "import { EmbeddedRuntime } from '../../local/runtime';\nimport { x } from '../ports';",
+      },
       { path: 'events/contract.ts', text: "import type { BusEntry } from '../shared/ports';" },
       { path: 'shared/store/table.ts', text: "const t = require('../../test/support/templates');" },
       { path: 'functions/inject/handler.ts', text: "import { main } from '../../cli/main';" },

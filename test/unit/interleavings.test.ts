@@ -18,7 +18,14 @@ const property = () =>
   fc.asyncProperty(fc.scheduler(), hostility(fc), async (s, h) => {
     const world = await runSchedule(s, h);
     const broken = await brokenPromises(world);
-    if (broken.length) throw new Error(`${broken.join('\n')}\nschedule:\n${s.report().map((r) => r.label).join(' → ').slice(0, 4000)}`);
+    if (broken.length)
+      throw new Error(
+        `${broken.join('\n')}\nschedule:\n${s
+          .report()
+          .map((r) => r.label)
+          .join(' → ')
+          .slice(0, 4000)}`,
+      );
   });
 
 describe('safety promises hold for every ordering of events', () => {
@@ -30,15 +37,22 @@ describe('safety promises hold for every ordering of events', () => {
   }, 600_000);
 
   // Defined only when asked for, so that `npm test` counts no skipped test.
-  if (EXPLORE_SECONDS > 0) it(`explores new seeds for ${EXPLORE_SECONDS} s`, async () => {
-    const started = Date.now();
-    let schedules = 0;
-    for (let batch = 1; Date.now() - started < EXPLORE_SECONDS * 1000; batch++) {
-      const seed = Date.now() ^ batch;
-      process.stdout.write(`interleavings: batch ${batch}, seed ${seed}\n`);
-      await fc.assert(property(), { numRuns: 500, seed, endOnFailure: true });
-      schedules += 500;
-    }
-    process.stdout.write(`interleavings explored: ${schedules} schedules in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  }, (EXPLORE_SECONDS + 600) * 1000);
+  if (EXPLORE_SECONDS > 0)
+    it(
+      `explores new seeds for ${EXPLORE_SECONDS} s`,
+      async () => {
+        const started = Date.now();
+        let schedules = 0;
+        for (let batch = 1; Date.now() - started < EXPLORE_SECONDS * 1000; batch++) {
+          const seed = Date.now() ^ batch;
+          process.stdout.write(`interleavings: batch ${batch}, seed ${seed}\n`);
+          await fc.assert(property(), { numRuns: 500, seed, endOnFailure: true });
+          schedules += 500;
+        }
+        process.stdout.write(
+          `interleavings explored: ${schedules} schedules in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
+      },
+      (EXPLORE_SECONDS + 600) * 1000,
+    );
 });

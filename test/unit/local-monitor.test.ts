@@ -39,7 +39,13 @@ const availabilityAlarm: AlarmDefinition = {
 
 /** Ten probes in second `second`, `failed` of them failing. */
 const probes = (series: MetricSeries, second: number, failed: number, latencyMs = 5) => {
-  for (let i = 0; i < 10; i++) series.recordProbe({ at: at(second, i * 100), ok: i >= failed, latencyMs: latencyMs + i, ...(i < failed ? { status: 503 } : { status: 200 }) });
+  for (let i = 0; i < 10; i++)
+    series.recordProbe({
+      at: at(second, i * 100),
+      ok: i >= failed,
+      latencyMs: latencyMs + i,
+      ...(i < failed ? { status: 503 } : { status: 200 }),
+    });
 };
 
 describe('figures', () => {
@@ -96,9 +102,17 @@ describe('alarm evaluation (M out of N)', () => {
     probes(series, 0, 5);
     probes(series, 2, 5);
     // [2 s] breaching, [1 s] missing, [0 s] breaching: 2 of 3.
-    expect(evaluateAlarm(availabilityAlarm, series, at(3, 10))).toMatchObject({ state: 'ALARM', breaching: 2, present: 2 });
+    expect(evaluateAlarm(availabilityAlarm, series, at(3, 10))).toMatchObject({
+      state: 'ALARM',
+      breaching: 2,
+      present: 2,
+    });
     // [3 s] missing, [2 s] breaching, [1 s] missing: 1 breaching, no good datapoint either.
-    expect(evaluateAlarm(availabilityAlarm, series, at(4, 10))).toMatchObject({ state: 'OK', breaching: 1, present: 1 });
+    expect(evaluateAlarm(availabilityAlarm, series, at(4, 10))).toMatchObject({
+      state: 'OK',
+      breaching: 1,
+      present: 1,
+    });
   });
 
   test('host metrics alarm on the worst replica, healthy replicas on the period minimum', () => {
@@ -107,22 +121,62 @@ describe('alarm evaluation (M out of N)', () => {
       [0, 10, 95],
       [500, 20, 97],
     ] as const) {
-      series.recordHost({ at: at(0, ms), name: 'replica-1', role: 'replica', pid: 1, cpuPercent: cpu1, rssMb: 50, diskMb: 0 });
-      series.recordHost({ at: at(0, ms), name: 'replica-2', role: 'replica', pid: 2, cpuPercent: cpu2, rssMb: 60, diskMb: 64 });
+      series.recordHost({
+        at: at(0, ms),
+        name: 'replica-1',
+        role: 'replica',
+        pid: 1,
+        cpuPercent: cpu1,
+        rssMb: 50,
+        diskMb: 0,
+      });
+      series.recordHost({
+        at: at(0, ms),
+        name: 'replica-2',
+        role: 'replica',
+        pid: 2,
+        cpuPercent: cpu2,
+        rssMb: 60,
+        diskMb: 64,
+      });
       // The dependency is no replica: its figures do not count.
-      series.recordHost({ at: at(0, ms), name: 'db', role: 'dependency', pid: 3, cpuPercent: 100, rssMb: 900, diskMb: 900 });
+      series.recordHost({
+        at: at(0, ms),
+        name: 'db',
+        role: 'dependency',
+        pid: 3,
+        cpuPercent: 100,
+        rssMb: 900,
+        diskMb: 900,
+      });
     }
     series.recordHealth({ at: at(0, 100), healthyReplicas: 3, replicas: 3, dependencyUp: true });
     series.recordHealth({ at: at(0, 600), healthyReplicas: 1, replicas: 3, dependencyUp: true });
     const one = { periodSeconds: 1, evaluationPeriods: 1, datapointsToAlarm: 1 } as const;
-    const cpu = evaluateAlarm({ ...one, name: 'cpu', metric: 'replicaCpuPercent', comparison: 'GreaterThanThreshold', threshold: 90 }, series, at(1));
+    const cpu = evaluateAlarm(
+      { ...one, name: 'cpu', metric: 'replicaCpuPercent', comparison: 'GreaterThanThreshold', threshold: 90 },
+      series,
+      at(1),
+    );
     expect(cpu).toMatchObject({ state: 'ALARM' });
     expect(cpu.datapoints[0]!.value).toBe(96);
-    const disk = evaluateAlarm({ ...one, name: 'disk', metric: 'replicaDiskMb', comparison: 'GreaterThanOrEqualToThreshold', threshold: 64 }, series, at(1));
+    const disk = evaluateAlarm(
+      { ...one, name: 'disk', metric: 'replicaDiskMb', comparison: 'GreaterThanOrEqualToThreshold', threshold: 64 },
+      series,
+      at(1),
+    );
     expect(disk.state).toBe('ALARM');
-    const memory = evaluateAlarm({ ...one, name: 'mem', metric: 'replicaMemoryMb', comparison: 'GreaterThanThreshold', threshold: 100 }, series, at(1));
+    const memory = evaluateAlarm(
+      { ...one, name: 'mem', metric: 'replicaMemoryMb', comparison: 'GreaterThanThreshold', threshold: 100 },
+      series,
+      at(1),
+    );
     expect(memory.state).toBe('OK');
-    const healthy = evaluateAlarm({ ...one, name: 'hosts', metric: 'healthyReplicas', comparison: 'LessThanThreshold', threshold: 2 }, series, at(1));
+    const healthy = evaluateAlarm(
+      { ...one, name: 'hosts', metric: 'healthyReplicas', comparison: 'LessThanThreshold', threshold: 2 },
+      series,
+      at(1),
+    );
     expect(healthy).toMatchObject({ state: 'ALARM', datapoints: [{ value: 1 }] });
   });
 
@@ -138,7 +192,9 @@ describe('alarm evaluation (M out of N)', () => {
     ).toThrow(
       expect.objectContaining({
         name: 'ConfigurationError',
-        message: expect.stringMatching(/alarms\.0\.datapointsToAlarm.*alarms\.1\.metric.*alarms\.3\.name: duplicate.*alarms\.4.*treatMissingData/),
+        message: expect.stringMatching(
+          /alarms\.0\.datapointsToAlarm.*alarms\.1\.metric.*alarms\.3\.name: duplicate.*alarms\.4.*treatMissingData/,
+        ),
       }),
     );
     expect(parseAlarmDefinitions(DEFAULT_LOCAL_ALARMS).map((d) => d.name)).toEqual(
@@ -149,14 +205,23 @@ describe('alarm evaluation (M out of N)', () => {
 
 describe('alarm state-change events', () => {
   const evaluatorOver = (series: MetricSeries) =>
-    new AlarmEvaluator({ definitions: [availabilityAlarm], series, account: '123456789012', region: 'eu-west-1', now: () => new Date(T0) });
+    new AlarmEvaluator({
+      definitions: [availabilityAlarm],
+      series,
+      account: '123456789012',
+      region: 'eu-west-1',
+      now: () => new Date(T0),
+    });
 
   test('each state change is one "CloudWatch Alarm State Change" of the exact AWS shape', () => {
     const series = new MetricSeries();
     const evaluator = evaluatorOver(series);
     probes(series, 0, 0);
     const ok = evaluator.evaluate(availabilityAlarm.name, new Date(at(1, 25)))!;
-    expect(ok.detail.previousState).toMatchObject({ value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' });
+    expect(ok.detail.previousState).toMatchObject({
+      value: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+    });
     expect(ok.detail.state.value).toBe('OK');
     // No change, no event.
     expect(evaluator.evaluate(availabilityAlarm.name, new Date(at(1, 500)))).toBeUndefined();
@@ -195,7 +260,11 @@ describe('alarm state-change events', () => {
       metrics: [
         {
           id: 'm1',
-          metricStat: { metric: { namespace: 'Faultline/Local', name: 'Availability', dimensions: { Fleet: 'faultline-demo' } }, period: 1, stat: 'Average' },
+          metricStat: {
+            metric: { namespace: 'Faultline/Local', name: 'Availability', dimensions: { Fleet: 'faultline-demo' } },
+            period: 1,
+            stat: 'Average',
+          },
           returnData: true,
         },
       ],
@@ -215,7 +284,9 @@ describe('alarm state-change events', () => {
     expect(keys(event.detail.state)).toEqual(keys(aws.detail.state));
     expect(keys(event.detail.configuration)).toEqual(keys(aws.detail.configuration));
     expect(keys(event.detail.configuration.metrics[0]!)).toEqual(keys(aws.detail.configuration.metrics[0]!));
-    expect(keys(event.detail.configuration.metrics[0]!.metricStat)).toEqual(keys(aws.detail.configuration.metrics[0]!.metricStat));
+    expect(keys(event.detail.configuration.metrics[0]!.metricStat)).toEqual(
+      keys(aws.detail.configuration.metrics[0]!.metricStat),
+    );
     expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(aws.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(event.detail.state.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
@@ -235,7 +306,15 @@ describe('LocalMonitor as the domain sees it', () => {
   const fakeFleet = (healthy = [true, true, true], dependencyUp = true): MonitoredFleet => ({
     loadBalancerUrl: 'http://127.0.0.1:9',
     replicas: () => healthy.map((h, i) => replica(`replica-${i + 1}`, h)),
-    dependency: (): DependencyStatus => ({ name: 'db', role: 'dependency', state: 'running', healthy: dependencyUp, up: dependencyUp, restarts: 0, diskDir: '/tmp/db' }),
+    dependency: (): DependencyStatus => ({
+      name: 'db',
+      role: 'dependency',
+      state: 'running',
+      healthy: dependencyUp,
+      up: dependencyUp,
+      restarts: 0,
+      diskDir: '/tmp/db',
+    }),
     hostFigures: async () => [],
   });
   const template = parseTemplate({
@@ -249,14 +328,26 @@ describe('LocalMonitor as the domain sees it', () => {
 
   test('alarm events go to onAlarmEvent in order; inAlarm reports them, unknown names as missing', async () => {
     const events: BusEvent<AlarmStateChangeDetail>[] = [];
-    const monitor = new LocalMonitor({ fleet: fakeFleet(), alarms: [availabilityAlarm], onAlarmEvent: (e) => void events.push(e) });
+    const monitor = new LocalMonitor({
+      fleet: fakeFleet(),
+      alarms: [availabilityAlarm],
+      onAlarmEvent: (e) => void events.push(e),
+    });
     probes(monitor.series, 0, 0);
     probes(monitor.series, 1, 5);
     probes(monitor.series, 2, 5);
-    expect(await monitor.inAlarm(['checkout-availability', 'nobody-defined-this'])).toEqual({ inAlarm: [], missing: ['nobody-defined-this'] });
+    expect(await monitor.inAlarm(['checkout-availability', 'nobody-defined-this'])).toEqual({
+      inAlarm: [],
+      missing: ['nobody-defined-this'],
+    });
     await monitor.evaluateAlarms(new Date(at(3, 25)));
-    expect(events.map((e) => `${e.detail.previousState.value}->${e.detail.state.value}`)).toEqual(['INSUFFICIENT_DATA->ALARM']);
-    expect(await monitor.inAlarm(['checkout-availability'])).toEqual({ inAlarm: ['checkout-availability'], missing: [] });
+    expect(events.map((e) => `${e.detail.previousState.value}->${e.detail.state.value}`)).toEqual([
+      'INSUFFICIENT_DATA->ALARM',
+    ]);
+    expect(await monitor.inAlarm(['checkout-availability'])).toEqual({
+      inAlarm: ['checkout-availability'],
+      missing: [],
+    });
     for (const e of events) expect(() => CloudWatchAlarmStateChange.parse(e)).not.toThrow();
     await monitor.stop();
   });
@@ -302,7 +393,10 @@ describe('LocalMonitor as the domain sees it', () => {
   test('steady needs every replica in rotation, the dependency up and recent probes back to normal', async () => {
     const now = at(10);
     const clock = { now: () => new Date(now) };
-    const settings = { clock, steady: { windowMs: 2_000, minAvailabilityPercent: 99, maxP95LatencyMs: 200, minRequests: 5 } };
+    const settings = {
+      clock,
+      steady: { windowMs: 2_000, minAvailabilityPercent: 99, maxP95LatencyMs: 200, minRequests: 5 },
+    };
     const fine = new LocalMonitor({ fleet: fakeFleet(), ...settings });
     probes(fine.series, 8, 0);
     probes(fine.series, 9, 0);

@@ -20,10 +20,22 @@ const executionArb = fc.record({
 type Figures = typeof executionArb extends fc.Arbitrary<infer T> ? T : never;
 
 const execution = (e: Figures): Execution => ({
-  executionId: 'e', experimentId: 'quick-latency', templateVersion: 1, template, status: 'VALIDATING', version: 3, environment: 'local',
-  dryRun: false, trigger: { type: 'cli' }, requestedAt: '', updatedAt: '',
+  executionId: 'e',
+  experimentId: 'quick-latency',
+  templateVersion: 1,
+  template,
+  status: 'VALIDATING',
+  version: 3,
+  environment: 'local',
+  dryRun: false,
+  trigger: { type: 'cli' },
+  requestedAt: '',
+  updatedAt: '',
   safety: { violated: e.violated, ...(e.violated ? { reason: 'alarm' } : {}) },
-  observation: { ...(e.availability !== undefined ? { availabilityPercent: e.availability } : {}), ...(e.p95 !== undefined ? { latencyMs: { p95: e.p95 } } : {}) },
+  observation: {
+    ...(e.availability !== undefined ? { availabilityPercent: e.availability } : {}),
+    ...(e.p95 !== undefined ? { latencyMs: { p95: e.p95 } } : {}),
+  },
   ...(e.recoverySeconds !== undefined ? { recoverySeconds: e.recoverySeconds } : {}),
   ...(e.recoveryTimedOut ? { recoveryTimedOut: true } : {}),
   ...(e.failure ? { failure: e.failure } : {}),
@@ -45,10 +57,15 @@ describe('verdicts, for any figures', () => {
         const j = judge(execution(e));
         if (j.verdict !== 'PASSED') return true;
         return (
-          !e.violated && !e.failure && !e.recoveryTimedOut &&
-          e.availability !== undefined && e.availability >= 99 &&
-          e.p95 !== undefined && e.p95 <= 500 &&
-          e.recoverySeconds !== undefined && e.recoverySeconds <= 5 &&
+          !e.violated &&
+          !e.failure &&
+          !e.recoveryTimedOut &&
+          e.availability !== undefined &&
+          e.availability >= 99 &&
+          e.p95 !== undefined &&
+          e.p95 <= 500 &&
+          e.recoverySeconds !== undefined &&
+          e.recoverySeconds <= 5 &&
           j.criteria.every((c) => c.passed === true)
         );
       }),
@@ -66,7 +83,13 @@ describe('verdicts, for any figures', () => {
 
 describe('blast radius, for any fleet and any settings', () => {
   const candidates = (n: number): ResolvedTarget[] =>
-    Array.from({ length: n }, (_, i) => ({ name: 'web', provider: 'aws', resourceType: 'aws:ec2:instance', id: `i-${i}`, key: `k-${i}` }));
+    Array.from({ length: n }, (_, i) => ({
+      name: 'web',
+      provider: 'aws',
+      resourceType: 'aws:ec2:instance',
+      id: `i-${i}`,
+      key: `k-${i}`,
+    }));
   const modeArb = fc.oneof(
     fc.constant('ALL'),
     fc.integer({ min: 1, max: 50 }).map((n) => `COUNT(${n})`),
@@ -82,13 +105,24 @@ describe('blast radius, for any fleet and any settings', () => {
         fc.integer({ min: 1, max: 20 }),
         fc.integer({ min: 0, max: 10 }),
         (n, mode, maxTargetsPercent, maxTargets, minHealthyTargets) => {
-          const s = selectTargets('web', { provider: 'aws', resourceType: 'aws:ec2:instance', selectionMode: mode, resourceTags: { a: 'b' } }, candidates(n), {
-            environments: ['x'], maxTargetsPercent, maxTargets, minHealthyTargets,
-          });
+          const s = selectTargets(
+            'web',
+            { provider: 'aws', resourceType: 'aws:ec2:instance', selectionMode: mode, resourceTags: { a: 'b' } },
+            candidates(n),
+            {
+              environments: ['x'],
+              maxTargetsPercent,
+              maxTargets,
+              minHealthyTargets,
+            },
+          );
           if (!s.ok) return true;
           const k = s.targets.length;
           return (
-            k >= 1 && k <= maxTargets && k <= Math.floor((n * maxTargetsPercent) / 100) && n - k >= minHealthyTargets &&
+            k >= 1 &&
+            k <= maxTargets &&
+            k <= Math.floor((n * maxTargetsPercent) / 100) &&
+            n - k >= minHealthyTargets &&
             new Set(s.targets.map((t) => t.key)).size === k
           );
         },

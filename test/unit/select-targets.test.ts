@@ -2,9 +2,20 @@ import type { ResolvedTarget } from '../../shared/domain/execution';
 import { selectTargets } from '../../shared/phases/select-targets';
 
 const candidates = (n: number): ResolvedTarget[] =>
-  Array.from({ length: n }, (_, i) => ({ name: 'web', provider: 'aws', resourceType: 'aws:ec2:instance', id: `i-${i}`, key: `aws:ec2:instance:i-${i}` }));
+  Array.from({ length: n }, (_, i) => ({
+    name: 'web',
+    provider: 'aws',
+    resourceType: 'aws:ec2:instance',
+    id: `i-${i}`,
+    key: `aws:ec2:instance:i-${i}`,
+  }));
 const safety = { environments: ['staging'], maxTargetsPercent: 100, maxTargets: 10, minHealthyTargets: 0 };
-const spec = (selectionMode: string) => ({ provider: 'aws' as const, resourceType: 'aws:ec2:instance', selectionMode, resourceTags: { app: 'x' } });
+const spec = (selectionMode: string) => ({
+  provider: 'aws' as const,
+  resourceType: 'aws:ec2:instance',
+  selectionMode,
+  resourceTags: { app: 'x' },
+});
 
 describe('selectTargets: selection mode, then the blast-radius caps', () => {
   it.each([
@@ -33,8 +44,14 @@ describe('selectTargets: selection mode, then the blast-radius caps', () => {
   });
 
   it('refuses when the caps allow nothing, or nothing matches', () => {
-    expect(selectTargets('web', spec('COUNT(1)'), candidates(2), { ...safety, maxTargetsPercent: 34 })).toMatchObject({ ok: false, reason: expect.stringMatching(/allow no target/) });
-    expect(selectTargets('web', spec('ALL'), [], safety)).toMatchObject({ ok: false, reason: 'target web: no resource matches' });
+    expect(selectTargets('web', spec('COUNT(1)'), candidates(2), { ...safety, maxTargetsPercent: 34 })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/allow no target/),
+    });
+    expect(selectTargets('web', spec('ALL'), [], safety)).toMatchObject({
+      ok: false,
+      reason: 'target web: no resource matches',
+    });
     expect(selectTargets('web', spec('COUNT(5)'), candidates(2), safety)).toMatchObject({ ok: false });
   });
 

@@ -29,7 +29,14 @@ describe('experiment templates', () => {
       safety: { environments: ['local'], maxTargetsPercent: 500 },
     });
     expect(problems.map((p) => p.path).sort()).toEqual(
-      ['actions.slow.duration', 'actions.slow.parameters', 'id', 'safety.maxTargetsPercent', 'targets.web', 'targets.web.selectionMode'].sort(),
+      [
+        'actions.slow.duration',
+        'actions.slow.parameters',
+        'id',
+        'safety.maxTargetsPercent',
+        'targets.web',
+        'targets.web.selectionMode',
+      ].sort(),
     );
     expect(problems.find((p) => p.path === 'actions.slow.parameters')?.message).toMatch(/unknown key "delayMS"/);
     expect(problems.find((p) => p.path === 'targets.web')?.message).toMatch(/unknown key "tags"/);
@@ -39,7 +46,12 @@ describe('experiment templates', () => {
   it('an unknown key at the top is an error: a typo must not disable a safety setting', () => {
     const { safety: _s, ...rest } = quickTemplate();
     const problems = templateProblems({ ...rest, saftey: { environments: ['local'] } });
-    expect(problems).toEqual(expect.arrayContaining([{ path: '', message: 'unknown key "saftey"' }, { path: 'safety', message: 'required' }]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: '', message: 'unknown key "saftey"' },
+        { path: 'safety', message: 'required' },
+      ]),
+    );
   });
 
   it('checks references and timing across fields', () => {
@@ -51,24 +63,57 @@ describe('experiment templates', () => {
       }),
     );
     expect(problems.map((p) => p.path)).toEqual(
-      expect.arrayContaining(['actions.slow.target', 'actions.slow.duration', 'recovery.checkEvery', 'targets.web.resourceType', 'targets.web']),
+      expect.arrayContaining([
+        'actions.slow.target',
+        'actions.slow.duration',
+        'recovery.checkEvery',
+        'targets.web.resourceType',
+        'targets.web',
+      ]),
     );
   });
 
-  it.each(['COUNT(0)', 'PERCENT(0)', 'PERCENT(101)'])('a selection mode that may select nothing, %s, is an error', (mode) => {
-    const problems = templateProblems(quickTemplate({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: mode } } }));
-    expect(problems.map((p) => p.path)).toEqual(['targets.web.selectionMode']);
-  });
+  it.each(['COUNT(0)', 'PERCENT(0)', 'PERCENT(101)'])(
+    'a selection mode that may select nothing, %s, is an error',
+    (mode) => {
+      const problems = templateProblems(
+        quickTemplate({ targets: { web: { provider: 'local', resourceType: 'local:replica', selectionMode: mode } } }),
+      );
+      expect(problems.map((p) => p.path)).toEqual(['targets.web.selectionMode']);
+    },
+  );
 
   it('a fault must outlast the observation window with room to revert', () => {
-    const problems = templateProblems(quickTemplate({ observation: { window: 'PT1M' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } } }));
-    expect(problems).toEqual([{ path: 'actions.slow.duration', message: expect.stringMatching(/must exceed observation.window by at least 5s/) }]);
-    expect(templateProblems(quickTemplate({ observation: { window: 'PT1M' }, actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT65S' } } }))).toEqual([]);
+    const problems = templateProblems(
+      quickTemplate({
+        observation: { window: 'PT1M' },
+        actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT1M' } },
+      }),
+    );
+    expect(problems).toEqual([
+      {
+        path: 'actions.slow.duration',
+        message: expect.stringMatching(/must exceed observation.window by at least 5s/),
+      },
+    ]);
+    expect(
+      templateProblems(
+        quickTemplate({
+          observation: { window: 'PT1M' },
+          actions: { slow: { fault: 'network-latency', target: 'web', duration: 'PT65S' } },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('unknown fault types are named with the known ones', () => {
-    const problems = templateProblems(quickTemplate({ actions: { x: { fault: 'meteor', target: 'web', duration: 'PT1S' } } }));
-    expect(problems[0]).toMatchObject({ path: 'actions.x.fault', message: expect.stringContaining('instance-termination') });
+    const problems = templateProblems(
+      quickTemplate({ actions: { x: { fault: 'meteor', target: 'web', duration: 'PT1S' } } }),
+    );
+    expect(problems[0]).toMatchObject({
+      path: 'actions.x.fault',
+      message: expect.stringContaining('instance-termination'),
+    });
   });
 
   it('YAML text with a syntax error is an InvalidTemplateError', () => {
@@ -83,5 +128,7 @@ describe('ISO-8601 durations', () => {
     ['P1DT2H', 93_600_000],
     ['PT0.1S', 100],
   ])('%s is %i ms', (text, ms) => expect(parseDurationMs(text)).toBe(ms));
-  it.each(['P', 'PT', '5M', 'P1M', 'PT-1S', 'P1W'])('%s is refused', (text) => expect(parseDurationMs(text)).toBeUndefined());
+  it.each(['P', 'PT', '5M', 'P1M', 'PT-1S', 'P1W'])('%s is refused', (text) =>
+    expect(parseDurationMs(text)).toBeUndefined(),
+  );
 });

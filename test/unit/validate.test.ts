@@ -4,10 +4,20 @@ import { judge } from '../../shared/phases/validate';
 import { quickTemplate } from '../support/templates';
 
 const execution = (overrides: Partial<Execution> = {}): Execution => ({
-  executionId: 'e', experimentId: 'quick-latency', templateVersion: 1, template: parseTemplate(quickTemplate()),
-  status: 'VALIDATING', version: 7, environment: 'local', dryRun: false, trigger: { type: 'cli' },
-  requestedAt: '', updatedAt: '', safety: { violated: false },
-  observation: { availabilityPercent: 99.5, latencyMs: { p95: 120 } }, recoverySeconds: 1.2,
+  executionId: 'e',
+  experimentId: 'quick-latency',
+  templateVersion: 1,
+  template: parseTemplate(quickTemplate()),
+  status: 'VALIDATING',
+  version: 7,
+  environment: 'local',
+  dryRun: false,
+  trigger: { type: 'cli' },
+  requestedAt: '',
+  updatedAt: '',
+  safety: { violated: false },
+  observation: { availabilityPercent: 99.5, latencyMs: { p95: 120 } },
+  recoverySeconds: 1.2,
   ...overrides,
 });
 
@@ -24,7 +34,10 @@ describe('judge: verdicts', () => {
     expect(judge(execution({ observation: {} })).criteria.map((c) => c.passed)).toEqual([null, null, true]);
   });
   it('a safety violation is ABORTED and FAILED even when every figure is good', () => {
-    expect(judge(execution({ safety: { violated: true, reason: 'alarm x' } }))).toMatchObject({ verdict: 'FAILED', status: 'ABORTED' });
+    expect(judge(execution({ safety: { violated: true, reason: 'alarm x' } }))).toMatchObject({
+      verdict: 'FAILED',
+      status: 'ABORTED',
+    });
   });
   it('a recovery timeout fails the recoveryTime criterion', () => {
     const j = judge(execution({ recoveryTimedOut: true, recoverySeconds: undefined }));
@@ -32,6 +45,9 @@ describe('judge: verdicts', () => {
     expect(j.criteria[2]).toMatchObject({ type: 'recoveryTime', passed: false, actual: 'timed out' });
   });
   it('an internal failure ends FAILED with an INCONCLUSIVE verdict', () => {
-    expect(judge(execution({ failure: 'injection failed' }))).toMatchObject({ verdict: 'INCONCLUSIVE', status: 'FAILED' });
+    expect(judge(execution({ failure: 'injection failed' }))).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      status: 'FAILED',
+    });
   });
 });

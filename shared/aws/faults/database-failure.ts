@@ -69,13 +69,21 @@ export class DatabaseFailureProvider implements FaultProvider {
     const { value, done } = await pollUntil(
       this.poll,
       () => this.cluster(clusterId),
-      (c) => c?.Status === 'failing-over' || (writerBefore !== undefined && writerOf(c) !== undefined && writerOf(c) !== writerBefore),
+      (c) =>
+        c?.Status === 'failing-over' ||
+        (writerBefore !== undefined && writerOf(c) !== undefined && writerOf(c) !== writerBefore),
     );
     if (!done) {
-      throw new InjectionError(`database-failure: cluster ${clusterId} is ${value?.Status ?? 'unknown'} after FailoverDBCluster, expected failing-over`);
+      throw new InjectionError(
+        `database-failure: cluster ${clusterId} is ${value?.Status ?? 'unknown'} after FailoverDBCluster, expected failing-over`,
+      );
     }
     return {
-      handle: { operation: 'FailoverDBCluster', dbClusterIdentifier: clusterId, ...(writerBefore ? { writerBefore } : {}) },
+      handle: {
+        operation: 'FailoverDBCluster',
+        dbClusterIdentifier: clusterId,
+        ...(writerBefore ? { writerBefore } : {}),
+      },
     };
   }
 
@@ -86,12 +94,19 @@ export class DatabaseFailureProvider implements FaultProvider {
     if (response.DBInstance?.DBInstanceStatus !== 'rebooting') {
       const { value, done } = await pollUntil(
         this.poll,
-        async () => (await this.options.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }))).DBInstances?.[0]?.DBInstanceStatus,
+        async () =>
+          (await this.options.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })))
+            .DBInstances?.[0]?.DBInstanceStatus,
         (status) => status === 'rebooting',
       );
-      if (!done) throw new InjectionError(`database-failure: ${instanceId} is ${value ?? 'unknown'} after RebootDBInstance, expected rebooting`);
+      if (!done)
+        throw new InjectionError(
+          `database-failure: ${instanceId} is ${value ?? 'unknown'} after RebootDBInstance, expected rebooting`,
+        );
     }
-    return { handle: { operation: 'RebootDBInstance', dbInstanceIdentifier: instanceId, forceFailover: String(forceFailover) } };
+    return {
+      handle: { operation: 'RebootDBInstance', dbInstanceIdentifier: instanceId, forceFailover: String(forceFailover) },
+    };
   }
 
   private async cluster(id: string): Promise<DBCluster | undefined> {

@@ -50,7 +50,9 @@ const statusOf = (experiment: Experiment | undefined): ExperimentStatus => ({
  */
 export const fisClientToken = (executionId: string, action: string): string => {
   const token = `${executionId}-${action}`;
-  return token.length <= 64 ? token : `${token.slice(0, 47)}-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+  return token.length <= 64
+    ? token
+    : `${token.slice(0, 47)}-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
 };
 
 /**
@@ -70,7 +72,9 @@ export class FisExperimentProvider implements FaultProvider {
     const { experimentTemplateId } = parseParameters('fis-experiment', request.parameters);
     const { target } = request;
     if (target.resourceType === AWS_RESOURCE_TYPES.fisTemplate && target.id !== experimentTemplateId) {
-      throw new InjectionError(`fis-experiment: parameter experimentTemplateId ${experimentTemplateId} is not the target ${target.key}`);
+      throw new InjectionError(
+        `fis-experiment: parameter experimentTemplateId ${experimentTemplateId} is not the target ${target.key}`,
+      );
     }
     let experiment: Experiment | undefined;
     try {
@@ -88,10 +92,13 @@ export class FisExperimentProvider implements FaultProvider {
         )
       ).experiment;
     } catch (error) {
-      throw new InjectionError(`fis-experiment: StartExperiment of template ${experimentTemplateId} refused`, { cause: error });
+      throw new InjectionError(`fis-experiment: StartExperiment of template ${experimentTemplateId} refused`, {
+        cause: error,
+      });
     }
     const experimentId = experiment?.id;
-    if (!experimentId) throw new InjectionError(`fis-experiment: StartExperiment of ${experimentTemplateId} returned no experiment`);
+    if (!experimentId)
+      throw new InjectionError(`fis-experiment: StartExperiment of ${experimentTemplateId} returned no experiment`);
 
     let state = statusOf(experiment);
     if (!TOOK_EFFECT.has(state.status)) {
@@ -128,11 +135,18 @@ export class FisExperimentProvider implements FaultProvider {
         if (!ENDED.has((await this.state(experimentId)).status)) throw error;
         return;
       }
-      const { value, done } = await pollUntil(this.poll, () => this.state(experimentId), (s) => ENDED.has(s.status));
-      if (!done) throw new RevertError(`fis-experiment: experiment ${experimentId} still ${value.status} after StopExperiment`);
+      const { value, done } = await pollUntil(
+        this.poll,
+        () => this.state(experimentId),
+        (s) => ENDED.has(s.status),
+      );
+      if (!done)
+        throw new RevertError(`fis-experiment: experiment ${experimentId} still ${value.status} after StopExperiment`);
     } catch (error) {
       if (error instanceof RevertError) throw error;
-      throw new RevertError(`fis-experiment: could not stop the experiment of ${fault.executionId}/${fault.action}`, { cause: error });
+      throw new RevertError(`fis-experiment: could not stop the experiment of ${fault.executionId}/${fault.action}`, {
+        cause: error,
+      });
     }
   }
 
@@ -149,7 +163,9 @@ export class FisExperimentProvider implements FaultProvider {
   private async findExperiment(executionId: string, action: string): Promise<string | undefined> {
     let nextToken: string | undefined;
     do {
-      const page = await this.options.fis.send(new ListExperimentsCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
+      const page = await this.options.fis.send(
+        new ListExperimentsCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }),
+      );
       const found = (page.experiments ?? []).find(
         (e) => e.tags?.[FIS_TAGS.executionId] === executionId && e.tags?.[FIS_TAGS.action] === action,
       );

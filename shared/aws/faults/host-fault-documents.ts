@@ -34,7 +34,8 @@ const specific: { [T in HostFaultType]: (p: FaultParameters<T>) => Record<string
   'memory-stress': (p) => ({ Megabytes: String(p.megabytes) }),
   'disk-stress': (p) => {
     const path = p.path ?? '/var/tmp';
-    if (!DISK_PATH.test(path) || path.split('/').includes('..')) fail(`disk-stress path "${path}" must be an absolute path without ".."`);
+    if (!DISK_PATH.test(path) || path.split('/').includes('..'))
+      fail(`disk-stress path "${path}" must be an absolute path without ".."`);
     return { Megabytes: String(p.megabytes), Path: path };
   },
   'network-latency': (p) => {
@@ -47,8 +48,10 @@ const specific: { [T in HostFaultType]: (p: FaultParameters<T>) => Record<string
     if (p.cidrs.length > 50) fail('network-partition takes at most 50 cidrs');
     // Cutting every outbound address would cut the SSM agent too: only the host-side deadline
     // could end the fault then, and no cleanup could be confirmed.
-    if (p.direction === 'dependency' && p.cidrs.length === 0) fail('network-partition towards a dependency needs cidrs');
-    if (p.direction === 'dependency' && p.cidrs.some((c) => c.endsWith('/0'))) fail('network-partition towards a dependency cannot cut /0');
+    if (p.direction === 'dependency' && p.cidrs.length === 0)
+      fail('network-partition towards a dependency needs cidrs');
+    if (p.direction === 'dependency' && p.cidrs.some((c) => c.endsWith('/0')))
+      fail('network-partition towards a dependency cannot cut /0');
     // "any" rather than an empty value: an ingress partition from everywhere.
     return { Direction: p.direction, Cidrs: p.cidrs.length ? p.cidrs.join(',') : 'any' };
   },

@@ -1,5 +1,10 @@
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { CancelCommandCommand, ListCommandInvocationsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import type { FaultRecord, ResolvedTarget } from '../../domain/execution';
 import { ConfigurationError, InjectionError, RevertError, UnexpectedResponseError } from '../../errors';
 import type { Clock, FaultProvider, InjectOutcome, InjectRequest } from '../../ports';
@@ -162,12 +167,20 @@ export class HostFaultProvider implements FaultProvider {
 
     let commandId: string;
     try {
-      commandId = await this.send(documentName, instanceIds, parameters, `faultline ${request.executionId} ${request.action}`);
+      commandId = await this.send(
+        documentName,
+        instanceIds,
+        parameters,
+        `faultline ${request.executionId} ${request.action}`,
+      );
     } catch (error) {
       // Nothing reached any instance: there is nothing to clean up.
-      throw new InjectionError(`${faultType} not injected: SendCommand ${documentName} to ${instanceIds.join(', ')} failed`, {
-        cause: error,
-      });
+      throw new InjectionError(
+        `${faultType} not injected: SendCommand ${documentName} to ${instanceIds.join(', ')} failed`,
+        {
+          cause: error,
+        },
+      );
     }
 
     let outcome: { failed: InvocationOutcome[]; running: InvocationOutcome[] };
@@ -177,14 +190,25 @@ export class HostFaultProvider implements FaultProvider {
     } catch (error) {
       // Sent, but its outcome cannot be read: not counted, and undone like a failure.
       unreadable = error;
-      outcome = { failed: instanceIds.map((instanceId) => ({ instanceId, status: `unknown (${describeError(error)})` })), running: [] };
+      outcome = {
+        failed: instanceIds.map((instanceId) => ({ instanceId, status: `unknown (${describeError(error)})` })),
+        running: [],
+      };
     }
     if (outcome.failed.length === 0 && outcome.running.length === 0) return { commandId, documentName };
 
     // Not counted: stop what may still be starting, then undo on every instance it was sent to.
     await this.cancel(commandId, instanceIds);
-    const cleanupFailures = await this.cleanup(documentName, instanceIds, cleanupParameters, `faultline ${request.executionId} ${request.action} abandon`);
-    const failures = [...outcome.failed, ...outcome.running.map((r) => ({ ...r, status: `${r.status} after ${this.poll.attempts} checks` }))];
+    const cleanupFailures = await this.cleanup(
+      documentName,
+      instanceIds,
+      cleanupParameters,
+      `faultline ${request.executionId} ${request.action} abandon`,
+    );
+    const failures = [
+      ...outcome.failed,
+      ...outcome.running.map((r) => ({ ...r, status: `${r.status} after ${this.poll.attempts} checks` })),
+    ];
     throw new HostInjectionError(
       `${faultType} did not take effect on ${describeOutcomes(failures)}; command ${commandId} cancelled, ` +
         (cleanupFailures.length === 0
@@ -210,13 +234,21 @@ export class HostFaultProvider implements FaultProvider {
       throw error;
     }
     if (fault.handle?.commandId) await this.cancel(fault.handle.commandId, [instanceId]);
-    const failures = await this.cleanup(documentName, [instanceId], parameters, `faultline ${fault.executionId} ${fault.action} revert`);
+    const failures = await this.cleanup(
+      documentName,
+      [instanceId],
+      parameters,
+      `faultline ${fault.executionId} ${fault.action} revert`,
+    );
     if (failures.length > 0) {
       throw new HostRevertError(`${faultType} cleanup failed on ${describeOutcomes(failures)}`, failures);
     }
   }
 
-  private hostFaultType(faultType: string, error: typeof InjectionError | typeof RevertError = InjectionError): HostFaultType {
+  private hostFaultType(
+    faultType: string,
+    error: typeof InjectionError | typeof RevertError = InjectionError,
+  ): HostFaultType {
     if (!(HOST_FAULT_TYPES as readonly string[]).includes(faultType)) {
       throw new error(`the host fault provider does not run ${faultType}`);
     }
@@ -230,7 +262,12 @@ export class HostFaultProvider implements FaultProvider {
     return target.id;
   }
 
-  private async send(documentName: string, instanceIds: readonly string[], parameters: Record<string, string[]>, comment: string): Promise<string> {
+  private async send(
+    documentName: string,
+    instanceIds: readonly string[],
+    parameters: Record<string, string[]>,
+    comment: string,
+  ): Promise<string> {
     const response = await this.options.ssm.send(
       new SendCommandCommand({
         DocumentName: documentName,
@@ -272,14 +309,24 @@ export class HostFaultProvider implements FaultProvider {
     let nextToken: string | undefined;
     do {
       const page = await this.options.ssm.send(
-        new ListCommandInvocationsCommand({ CommandId: commandId, Details: true, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new ListCommandInvocationsCommand({
+          CommandId: commandId,
+          Details: true,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
       );
       for (const inv of page.CommandInvocations ?? []) {
         if (!inv.InstanceId) continue;
-        const output = (inv.CommandPlugins ?? []).map((p) => p.Output?.trim()).filter(Boolean).join('\n');
+        const output = (inv.CommandPlugins ?? [])
+          .map((p) => p.Output?.trim())
+          .filter(Boolean)
+          .join('\n');
         byInstance.set(inv.InstanceId, {
           state: invocationState(inv.Status, inv.StatusDetails),
-          status: inv.StatusDetails && inv.StatusDetails !== inv.Status ? `${inv.Status} (${inv.StatusDetails})` : String(inv.Status),
+          status:
+            inv.StatusDetails && inv.StatusDetails !== inv.Status
+              ? `${inv.Status} (${inv.StatusDetails})`
+              : String(inv.Status),
           ...(output ? { output } : {}),
         });
       }
@@ -321,7 +368,10 @@ export class HostFaultProvider implements FaultProvider {
         const gone = await this.goneInstances(reachable);
         const remaining = reachable.filter((id) => !gone.has(id));
         if (remaining.length === reachable.length) {
-          return reachable.map((instanceId) => ({ instanceId, status: `not reachable by SSM: ${describeError(error)}` }));
+          return reachable.map((instanceId) => ({
+            instanceId,
+            status: `not reachable by SSM: ${describeError(error)}`,
+          }));
         }
         reachable = remaining;
       }
@@ -329,9 +379,15 @@ export class HostFaultProvider implements FaultProvider {
     if (!commandId) return [];
     try {
       const outcome = await this.await(commandId, reachable);
-      return [...outcome.failed, ...outcome.running.map((r) => ({ ...r, status: `${r.status} after ${this.poll.attempts} checks` }))];
+      return [
+        ...outcome.failed,
+        ...outcome.running.map((r) => ({ ...r, status: `${r.status} after ${this.poll.attempts} checks` })),
+      ];
     } catch (error) {
-      return reachable.map((instanceId) => ({ instanceId, status: `cleanup outcome unknown (${describeError(error)})` }));
+      return reachable.map((instanceId) => ({
+        instanceId,
+        status: `cleanup outcome unknown (${describeError(error)})`,
+      }));
     }
   }
 
@@ -342,7 +398,10 @@ export class HostFaultProvider implements FaultProvider {
       let nextToken: string | undefined;
       do {
         const page = await this.options.ec2.send(
-          new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [...instanceIds] }], ...(nextToken ? { NextToken: nextToken } : {}) }),
+          new DescribeInstancesCommand({
+            Filters: [{ Name: 'instance-id', Values: [...instanceIds] }],
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
         );
         for (const r of page.Reservations ?? []) {
           for (const i of r.Instances ?? []) if (i.InstanceId) states.set(i.InstanceId, i.State?.Name ?? 'unknown');

@@ -47,13 +47,19 @@ export class AwsFaultProviders implements FaultProviders {
         ...poll,
       }),
       new DatabaseFailureProvider({ rds: options.rds, ...poll }),
-      new FisExperimentProvider({ fis: options.fis, ...(options.targetTag ? { targetTag: options.targetTag } : {}), ...poll }),
+      new FisExperimentProvider({
+        fis: options.fis,
+        ...(options.targetTag ? { targetTag: options.targetTag } : {}),
+        ...poll,
+      }),
     ];
   }
 
   forFault(provider: 'aws' | 'local', faultType: FaultType): FaultProvider {
     const found =
-      provider === 'aws' ? this.providers.find((p) => (p.faultTypes as readonly string[]).includes(faultType)) : undefined;
+      provider === 'aws'
+        ? this.providers.find((p) => (p.faultTypes as readonly string[]).includes(faultType))
+        : undefined;
     if (!found) throw new UnknownFaultTypeError(faultType, provider);
     return found;
   }

@@ -62,9 +62,15 @@ export class InstanceTerminationProvider implements FaultProvider {
     }
     let checked;
     try {
-      checked = await pollUntil(this.poll, () => this.state(instanceId), (s) => EFFECT[action].includes(s));
+      checked = await pollUntil(
+        this.poll,
+        () => this.state(instanceId),
+        (s) => EFFECT[action].includes(s),
+      );
     } catch (error) {
-      throw new InjectionError(`instance-termination: state of ${instanceId} unreadable after ${action}`, { cause: error });
+      throw new InjectionError(`instance-termination: state of ${instanceId} unreadable after ${action}`, {
+        cause: error,
+      });
     }
     const { value: state, done } = checked;
     if (!done) {
@@ -86,11 +92,21 @@ export class InstanceTerminationProvider implements FaultProvider {
       if (state === 'pending' || state === 'running') return;
       if (state === 'stopping') {
         // StartInstances refuses an instance that is still stopping.
-        state = (await pollUntil(this.poll, () => this.state(instanceId), (s) => s === 'stopped')).value;
+        state = (
+          await pollUntil(
+            this.poll,
+            () => this.state(instanceId),
+            (s) => s === 'stopped',
+          )
+        ).value;
         if (state !== 'stopped') throw new RevertError(`${instanceId} still ${state}: cannot start it yet`);
       }
       await this.options.ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
-      const started = await pollUntil(this.poll, () => this.state(instanceId), (s) => s === 'pending' || s === 'running');
+      const started = await pollUntil(
+        this.poll,
+        () => this.state(instanceId),
+        (s) => s === 'pending' || s === 'running',
+      );
       if (!started.done) throw new RevertError(`${instanceId} is ${started.value} after StartInstances`);
     } catch (error) {
       if (error instanceof RevertError) throw error;

@@ -16,9 +16,12 @@ const template = { id: 'checkout-instance-loss' } as Template;
 const window = { from: new Date('2026-11-29T10:00:00Z'), to: new Date('2026-11-29T10:03:00Z') };
 const LB = 'app/checkout/50dc6c495c0c9188';
 const TG = 'targetgroup/web/73e2d6bc24d8a067';
-const config: MetricQueryConfig = { templates: { 'checkout-instance-loss': albQueries({ loadBalancer: LB, targetGroup: TG }) } };
+const config: MetricQueryConfig = {
+  templates: { 'checkout-instance-loss': albQueries({ loadBalancer: LB, targetGroup: TG }) },
+};
 
-const source = (queries: MetricQueryConfig = config) => new CloudWatchMetricsSource(new CloudWatchClient({}), { queries });
+const source = (queries: MetricQueryConfig = config) =>
+  new CloudWatchMetricsSource(new CloudWatchClient({}), { queries });
 
 beforeEach(() => cloudWatch.reset());
 
@@ -40,12 +43,44 @@ describe('CloudWatchMetricsSource', () => {
       { Name: 'TargetGroup', Value: TG },
     ];
     expect(input.MetricDataQueries).toEqual([
-      { Id: 'requests', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: scoped }, Period: 180, Stat: 'Sum' }, ReturnData: true },
-      { Id: 'errors0', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: scoped }, Period: 180, Stat: 'Sum' }, ReturnData: true },
-      { Id: 'errors1', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_ELB_5XX_Count', Dimensions: [{ Name: 'LoadBalancer', Value: LB }] }, Period: 180, Stat: 'Sum' }, ReturnData: true },
+      {
+        Id: 'requests',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: scoped },
+          Period: 180,
+          Stat: 'Sum',
+        },
+        ReturnData: true,
+      },
+      {
+        Id: 'errors0',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: scoped },
+          Period: 180,
+          Stat: 'Sum',
+        },
+        ReturnData: true,
+      },
+      {
+        Id: 'errors1',
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ApplicationELB',
+            MetricName: 'HTTPCode_ELB_5XX_Count',
+            Dimensions: [{ Name: 'LoadBalancer', Value: LB }],
+          },
+          Period: 180,
+          Stat: 'Sum',
+        },
+        ReturnData: true,
+      },
       ...['p50', 'p90', 'p95', 'p99'].map((p) => ({
         Id: `latency${p}`,
-        MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Dimensions: scoped }, Period: 180, Stat: p },
+        MetricStat: {
+          Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Dimensions: scoped },
+          Period: 180,
+          Stat: p,
+        },
         ReturnData: true,
       })),
     ]);
@@ -88,7 +123,9 @@ describe('CloudWatchMetricsSource', () => {
 
   it('counts error metrics CloudWatch did not publish as zero errors (ALB publishes no zero counts)', async () => {
     // Prepare
-    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'requests', Values: [250], StatusCode: 'Complete' }] });
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'requests', Values: [250], StatusCode: 'Complete' }] });
 
     // Act
     const metrics = await source().measure(template, window);
@@ -135,7 +172,10 @@ describe('CloudWatchMetricsSource', () => {
     cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
 
     // Act
-    await source({ default: albQueries({ loadBalancer: LB }), templates: {} }).measure({ id: 'other' } as Template, window);
+    await source({ default: albQueries({ loadBalancer: LB }), templates: {} }).measure(
+      { id: 'other' } as Template,
+      window,
+    );
 
     // Assess
     expect(cloudWatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
@@ -183,9 +223,14 @@ describe('CloudWatchAlarmSource', () => {
     const names = Array.from({ length: 150 }, (_, i) => `alarm-${i}`);
     cloudWatch
       .on(DescribeAlarmsCommand)
-      .resolvesOnce({ MetricAlarms: names.slice(0, 60).map((n) => ({ AlarmName: n, StateValue: 'OK' })), NextToken: 'more' })
+      .resolvesOnce({
+        MetricAlarms: names.slice(0, 60).map((n) => ({ AlarmName: n, StateValue: 'OK' })),
+        NextToken: 'more',
+      })
       .resolvesOnce({ MetricAlarms: names.slice(60, 100).map((n) => ({ AlarmName: n, StateValue: 'OK' })) })
-      .resolvesOnce({ MetricAlarms: names.slice(100).map((n) => ({ AlarmName: n, StateValue: n === 'alarm-149' ? 'ALARM' : 'OK' })) });
+      .resolvesOnce({
+        MetricAlarms: names.slice(100).map((n) => ({ AlarmName: n, StateValue: n === 'alarm-149' ? 'ALARM' : 'OK' })),
+      });
 
     // Act
     const result = await new CloudWatchAlarmSource(new CloudWatchClient({})).inAlarm(names);

@@ -1,5 +1,11 @@
 import { albQueries } from '../../../shared/aws/cloudwatch-metrics';
-import { type AwsConfigurationError, ENV, loadAwsConfig, OPTIONAL_ENV_VARS, REQUIRED_ENV_VARS } from '../../../shared/aws/config';
+import {
+  type AwsConfigurationError,
+  ENV,
+  loadAwsConfig,
+  OPTIONAL_ENV_VARS,
+  REQUIRED_ENV_VARS,
+} from '../../../shared/aws/config';
 import { ConfigurationError } from '../../../shared/errors';
 
 const complete = {
@@ -47,7 +53,13 @@ describe('loadAwsConfig', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.missing).toEqual(['TABLE_NAME', 'EVENT_BUS_NAME', 'EVENT_BUS_ARN', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN']);
+    expect(error.missing).toEqual([
+      'TABLE_NAME',
+      'EVENT_BUS_NAME',
+      'EVENT_BUS_ARN',
+      'SCHEDULER_GROUP',
+      'SCHEDULER_ROLE_ARN',
+    ]);
     expect(error.message).toBe(
       'configuration: missing environment variables TABLE_NAME, EVENT_BUS_NAME, EVENT_BUS_ARN, SCHEDULER_GROUP, SCHEDULER_ROLE_ARN',
     );
@@ -55,7 +67,12 @@ describe('loadAwsConfig', () => {
 
   it('reports invalid values alongside missing ones', () => {
     // Act
-    const error = failure({ ...complete, SCHEDULER_GROUP: undefined, SCHEDULER_ROLE_ARN: 'faultline-scheduler', METRIC_QUERIES: '{oops' });
+    const error = failure({
+      ...complete,
+      SCHEDULER_GROUP: undefined,
+      SCHEDULER_ROLE_ARN: 'faultline-scheduler',
+      METRIC_QUERIES: '{oops',
+    });
 
     // Assess
     expect(error.missing).toEqual(['SCHEDULER_GROUP']);
@@ -68,7 +85,9 @@ describe('loadAwsConfig', () => {
     const error = failure({ ...complete, EVENT_BUS_ARN: 'arn:aws:events:eu-west-1:123456789012:event-bus/default' });
 
     // Assess
-    expect(error.invalid).toEqual([{ path: 'EVENT_BUS_ARN', message: 'does not name the bus EVENT_BUS_NAME="faultline-dev"' }]);
+    expect(error.invalid).toEqual([
+      { path: 'EVENT_BUS_ARN', message: 'does not name the bus EVENT_BUS_NAME="faultline-dev"' },
+    ]);
   });
 
   it('takes the optional variables when they are set', () => {
@@ -81,7 +100,11 @@ describe('loadAwsConfig', () => {
       TARGET_TAG_VALUE: 'allowed',
       SCHEDULER_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:faultline-dev-dlq',
       METRIC_QUERIES: JSON.stringify({
-        templates: { checkout: { alb: { loadBalancer: 'app/checkout/50dc6c495c0c9188', targetGroup: 'targetgroup/web/73e2d6bc24d8a067' } } },
+        templates: {
+          checkout: {
+            alb: { loadBalancer: 'app/checkout/50dc6c495c0c9188', targetGroup: 'targetgroup/web/73e2d6bc24d8a067' },
+          },
+        },
       }),
     });
 

@@ -123,7 +123,10 @@ describe('EventBridgePublisher', () => {
     };
     eventBridge
       .on(PutEventsCommand)
-      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }],
+      })
       .resolvesOnce(throttled)
       .resolves(ok(1));
 
@@ -139,15 +142,25 @@ describe('EventBridgePublisher', () => {
 
   it('throws, naming the entry, when a retryable failure persists past the attempts', async () => {
     // Prepare
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Service Failure' }] });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Service Failure' }],
+    });
 
     // Act
-    const error = await publisher({ maxAttempts: 3 }).publish([entry(1)]).catch((e: unknown) => e);
+    const error = await publisher({ maxAttempts: 3 })
+      .publish([entry(1)])
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(EventPublishError);
     expect((error as EventPublishError).failed).toEqual([
-      { source: 'faultline', detailType: 'FaultInjected', errorCode: 'InternalFailure', errorMessage: 'Internal Service Failure' },
+      {
+        source: 'faultline',
+        detailType: 'FaultInjected',
+        errorCode: 'InternalFailure',
+        errorMessage: 'Internal Service Failure',
+      },
     ]);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
   });
@@ -161,7 +174,9 @@ describe('EventBridgePublisher', () => {
     const entries = Array.from({ length: 12 }, (_, i) => entry(i));
 
     // Act
-    const error = await publisher().publish(entries).catch((e: unknown) => e);
+    const error = await publisher()
+      .publish(entries)
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(EventPublishError);
@@ -176,7 +191,9 @@ describe('EventBridgePublisher', () => {
     eventBridge.on(PutEventsCommand).rejects(cause);
 
     // Act
-    const error = (await publisher().publish([entry(1)]).catch((e: unknown) => e)) as EventPublishError;
+    const error = (await publisher()
+      .publish([entry(1)])
+      .catch((e: unknown) => e)) as EventPublishError;
 
     // Assess
     expect(error).toBeInstanceOf(EventPublishError);
@@ -186,7 +203,10 @@ describe('EventBridgePublisher', () => {
 
   it('counts an entry with an ErrorCode as failed even when FailedEntryCount is missing', async () => {
     // Prepare
-    eventBridge.on(PutEventsCommand).resolvesOnce({ Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException' }] }).resolves(ok(1));
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException' }] })
+      .resolves(ok(1));
 
     // Act
     await publisher().publish([entry(1), entry(2)]);

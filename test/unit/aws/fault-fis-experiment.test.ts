@@ -16,7 +16,11 @@ import { mockFis } from '../../support/fis-stub';
 
 const fis = mockFis();
 
-const provider = () => new FisExperimentProvider({ fis: new FisClient({}), poll: { attempts: 3, intervalMs: 3000, sleep: async () => undefined } });
+const provider = () =>
+  new FisExperimentProvider({
+    fis: new FisClient({}),
+    poll: { attempts: 3, intervalMs: 3000, sleep: async () => undefined },
+  });
 
 const target: ResolvedTarget = {
   name: 'az',
@@ -36,7 +40,11 @@ const request: InjectRequest = {
 };
 
 const experiment = (status: ExperimentStatus, reason?: string) => ({
-  experiment: { id: 'EXPaBCD1efg2HIJkL3', experimentTemplateId: 'EXTa1b2c3de5f6g7h', state: { status, ...(reason ? { reason } : {}) } },
+  experiment: {
+    id: 'EXPaBCD1efg2HIJkL3',
+    experimentTemplateId: 'EXTa1b2c3de5f6g7h',
+    state: { status, ...(reason ? { reason } : {}) },
+  },
 });
 
 const fault = (handle?: Record<string, string>): FaultRecord => ({
@@ -68,14 +76,22 @@ describe('FisExperimentProvider.inject', () => {
       experimentTemplateId: 'EXTa1b2c3de5f6g7h',
       tags: { 'faultline:execution-id': '0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01', 'faultline:action': 'az-outage' },
     });
-    expect(fis.commandCalls(GetExperimentCommand).map((c) => c.args[0].input)).toEqual([{ id: 'EXPaBCD1efg2HIJkL3' }, { id: 'EXPaBCD1efg2HIJkL3' }]);
-    expect(outcome).toEqual({ handle: { experimentId: 'EXPaBCD1efg2HIJkL3', experimentTemplateId: 'EXTa1b2c3de5f6g7h' } });
+    expect(fis.commandCalls(GetExperimentCommand).map((c) => c.args[0].input)).toEqual([
+      { id: 'EXPaBCD1efg2HIJkL3' },
+      { id: 'EXPaBCD1efg2HIJkL3' },
+    ]);
+    expect(outcome).toEqual({
+      handle: { experimentId: 'EXPaBCD1efg2HIJkL3', experimentTemplateId: 'EXTa1b2c3de5f6g7h' },
+    });
   });
 
-  it('puts the stack\'s opt-in tag on the experiment when given, so that IAM conditions on it hold', async () => {
+  it("puts the stack's opt-in tag on the experiment when given, so that IAM conditions on it hold", async () => {
     // Prepare
     fis.on(StartExperimentCommand).resolves(experiment('initiating'));
-    const tagged = new FisExperimentProvider({ fis: new FisClient({}), targetTag: { key: 'faultline:target', value: 'true' } });
+    const tagged = new FisExperimentProvider({
+      fis: new FisClient({}),
+      targetTag: { key: 'faultline:target', value: 'true' },
+    });
 
     // Act
     await tagged.inject(request);
@@ -99,7 +115,7 @@ describe('FisExperimentProvider.inject', () => {
     expect(fis.commandCalls(GetExperimentCommand)).toHaveLength(0);
   });
 
-  it('throws with FIS\'s reason when the experiment failed to start', async () => {
+  it("throws with FIS's reason when the experiment failed to start", async () => {
     // Prepare
     fis.on(StartExperimentCommand).resolves(experiment('pending'));
     fis.on(GetExperimentCommand).resolves(experiment('failed', 'Target resolution failed'));
@@ -111,7 +127,9 @@ describe('FisExperimentProvider.inject', () => {
   });
 
   it('refuses a template id that is not the target', async () => {
-    await expect(provider().inject({ ...request, parameters: { experimentTemplateId: 'EXTother' } })).rejects.toThrow(InjectionError);
+    await expect(provider().inject({ ...request, parameters: { experimentTemplateId: 'EXTother' } })).rejects.toThrow(
+      InjectionError,
+    );
     expect(fis).not.toHaveReceivedAnyCommand();
   });
 
@@ -126,7 +144,11 @@ describe('FisExperimentProvider.inject', () => {
 describe('FisExperimentProvider.revert', () => {
   it('stops a running experiment and follows it until stopped', async () => {
     // Prepare
-    fis.on(GetExperimentCommand).resolvesOnce(experiment('running')).resolvesOnce(experiment('stopping')).resolves(experiment('stopped'));
+    fis
+      .on(GetExperimentCommand)
+      .resolvesOnce(experiment('running'))
+      .resolvesOnce(experiment('stopping'))
+      .resolves(experiment('stopped'));
     fis.on(StopExperimentCommand).resolves(experiment('stopping'));
 
     // Act
@@ -151,7 +173,9 @@ describe('FisExperimentProvider.revert', () => {
   it('is fine when the experiment ended between the look and the stop', async () => {
     // Prepare
     fis.on(GetExperimentCommand).resolvesOnce(experiment('running')).resolves(experiment('completed'));
-    fis.on(StopExperimentCommand).rejects(Object.assign(new Error('Experiment is not running'), { name: 'ValidationException' }));
+    fis
+      .on(StopExperimentCommand)
+      .rejects(Object.assign(new Error('Experiment is not running'), { name: 'ValidationException' }));
 
     // Act / Assess
     await expect(provider().revert(fault({ experimentId: 'EXPaBCD1efg2HIJkL3' }))).resolves.toBeUndefined();
@@ -161,9 +185,17 @@ describe('FisExperimentProvider.revert', () => {
     // Prepare
     fis
       .on(ListExperimentsCommand)
-      .resolvesOnce({ experiments: [{ id: 'EXPother', tags: { 'faultline:execution-id': 'another' } }], nextToken: 'n' })
       .resolvesOnce({
-        experiments: [{ id: 'EXPaBCD1efg2HIJkL3', tags: { 'faultline:execution-id': request.executionId, 'faultline:action': 'az-outage' } }],
+        experiments: [{ id: 'EXPother', tags: { 'faultline:execution-id': 'another' } }],
+        nextToken: 'n',
+      })
+      .resolvesOnce({
+        experiments: [
+          {
+            id: 'EXPaBCD1efg2HIJkL3',
+            tags: { 'faultline:execution-id': request.executionId, 'faultline:action': 'az-outage' },
+          },
+        ],
       });
     fis.on(GetExperimentCommand).resolvesOnce(experiment('running')).resolves(experiment('stopped'));
     fis.on(StopExperimentCommand).resolves({});
@@ -172,8 +204,13 @@ describe('FisExperimentProvider.revert', () => {
     await provider().revert(fault());
 
     // Assess
-    expect(fis.commandCalls(ListExperimentsCommand).map((c) => c.args[0].input)).toEqual([{ maxResults: 100 }, { maxResults: 100, nextToken: 'n' }]);
-    expect(fis.commandCalls(StopExperimentCommand).map((c) => c.args[0].input)).toContainEqual({ id: 'EXPaBCD1efg2HIJkL3' });
+    expect(fis.commandCalls(ListExperimentsCommand).map((c) => c.args[0].input)).toEqual([
+      { maxResults: 100 },
+      { maxResults: 100, nextToken: 'n' },
+    ]);
+    expect(fis.commandCalls(StopExperimentCommand).map((c) => c.args[0].input)).toContainEqual({
+      id: 'EXPaBCD1efg2HIJkL3',
+    });
   });
 
   it('has nothing to stop when no experiment was ever started', async () => {
@@ -201,8 +238,12 @@ describe('FisExperimentProvider.revert', () => {
     fis.on(StopExperimentCommand).resolves({});
 
     // Act / Assess
-    const error = await provider().revert(fault({ experimentId: 'EXPaBCD1efg2HIJkL3' })).catch((e: unknown) => e);
+    const error = await provider()
+      .revert(fault({ experimentId: 'EXPaBCD1efg2HIJkL3' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RevertError);
-    expect((error as Error).message).toBe('fis-experiment: experiment EXPaBCD1efg2HIJkL3 still stopping after StopExperiment');
+    expect((error as Error).message).toBe(
+      'fis-experiment: experiment EXPaBCD1efg2HIJkL3 still stopping after StopExperiment',
+    );
   });
 });

@@ -9,7 +9,12 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { HostFaultProvider, HostInjectionError, HostRevertError, invocationState } from '../../../shared/aws/faults/host-faults';
+import {
+  HostFaultProvider,
+  HostInjectionError,
+  HostRevertError,
+  invocationState,
+} from '../../../shared/aws/faults/host-faults';
 import type { FaultRecord, ResolvedTarget } from '../../../shared/domain/execution';
 import { InjectionError, RevertError } from '../../../shared/errors';
 import type { InjectRequest } from '../../../shared/ports';
@@ -30,9 +35,19 @@ const provider = (attempts = 5) =>
     poll: { attempts, intervalMs: 2000, sleep: async () => void (sleeps += 1) },
   });
 
-const target = (id: string): ResolvedTarget => ({ name: 'web', provider: 'aws', resourceType: 'aws:ec2:instance', id, key: `aws:ec2:instance:${id}` });
+const target = (id: string): ResolvedTarget => ({
+  name: 'web',
+  provider: 'aws',
+  resourceType: 'aws:ec2:instance',
+  id,
+  key: `aws:ec2:instance:${id}`,
+});
 
-const request = (faultType: InjectRequest['faultType'], parameters: Record<string, unknown>, id = 'i-1'): InjectRequest => ({
+const request = (
+  faultType: InjectRequest['faultType'],
+  parameters: Record<string, unknown>,
+  id = 'i-1',
+): InjectRequest => ({
   executionId: 'exec-1',
   action: 'stress',
   faultType,
@@ -41,7 +56,12 @@ const request = (faultType: InjectRequest['faultType'], parameters: Record<strin
   expiresAt: EXPIRES,
 });
 
-const invocation = (InstanceId: string, Status: CommandInvocation['Status'], StatusDetails?: string, Output?: string): CommandInvocation => ({
+const invocation = (
+  InstanceId: string,
+  Status: CommandInvocation['Status'],
+  StatusDetails?: string,
+  Output?: string,
+): CommandInvocation => ({
   InstanceId,
   Status,
   StatusDetails: StatusDetails ?? Status,
@@ -83,17 +103,35 @@ describe('HostFaultProvider.inject', () => {
     );
     expect(sleeps).toBe(2);
     expect(ssm).not.toHaveReceivedCommand(CancelCommandCommand);
-    expect(outcome).toEqual({ handle: { commandId: 'cmd-inject', documentName: 'faultline-dev-cpu-stress', instanceId: 'i-1' } });
+    expect(outcome).toEqual({
+      handle: { commandId: 'cmd-inject', documentName: 'faultline-dev-cpu-stress', instanceId: 'i-1' },
+    });
   });
 
   it.each([
-    ['network-latency', { delayMs: 300, jitterMs: 50, interface: 'ens5' }, { DelayMs: ['300'], JitterMs: ['50'], Interface: ['ens5'] }],
-    ['network-partition', { direction: 'dependency', cidrs: ['10.0.2.0/24', '10.0.3.15'] }, { Direction: ['dependency'], Cidrs: ['10.0.2.0/24,10.0.3.15'] }],
+    [
+      'network-latency',
+      { delayMs: 300, jitterMs: 50, interface: 'ens5' },
+      { DelayMs: ['300'], JitterMs: ['50'], Interface: ['ens5'] },
+    ],
+    [
+      'network-partition',
+      { direction: 'dependency', cidrs: ['10.0.2.0/24', '10.0.3.15'] },
+      { Direction: ['dependency'], Cidrs: ['10.0.2.0/24,10.0.3.15'] },
+    ],
     ['network-partition', { direction: 'ingress', cidrs: [] }, { Direction: ['ingress'], Cidrs: ['any'] }],
     ['memory-stress', { megabytes: 512 }, { Megabytes: ['512'] }],
     ['disk-stress', { megabytes: 1024 }, { Megabytes: ['1024'], Path: ['/var/tmp'] }],
-    ['service-unavailable', { statusCode: 503, percent: 100, service: 'checkout.service' }, { Service: ['checkout.service'] }],
-    ['dependency-timeout', { endpoint: 'orders.cluster-abc.us-east-1.rds.amazonaws.com:5432' }, { Endpoint: ['orders.cluster-abc.us-east-1.rds.amazonaws.com:5432'] }],
+    [
+      'service-unavailable',
+      { statusCode: 503, percent: 100, service: 'checkout.service' },
+      { Service: ['checkout.service'] },
+    ],
+    [
+      'dependency-timeout',
+      { endpoint: 'orders.cluster-abc.us-east-1.rds.amazonaws.com:5432' },
+      { Endpoint: ['orders.cluster-abc.us-east-1.rds.amazonaws.com:5432'] },
+    ],
   ] as const)('sends %s with its own document and parameters', async (faultType, parameters, expected) => {
     // Prepare
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-inject' } });
@@ -115,11 +153,21 @@ describe('HostFaultProvider.inject', () => {
       .resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
     ssm
       .on(ListCommandInvocationsCommand, { CommandId: 'cmd-inject' })
-      .resolvesOnce({ CommandInvocations: [invocation('i-1', 'InProgress', 'In Progress'), invocation('i-2', 'InProgress', 'In Progress')] })
+      .resolvesOnce({
+        CommandInvocations: [
+          invocation('i-1', 'InProgress', 'In Progress'),
+          invocation('i-2', 'InProgress', 'In Progress'),
+        ],
+      })
       .resolves({
         CommandInvocations: [
           invocation('i-1', 'Success'),
-          invocation('i-2', 'Failed', 'Failed', 'faultline network-latency: tc not found (Amazon Linux 2023: dnf install iproute-tc)'),
+          invocation(
+            'i-2',
+            'Failed',
+            'Failed',
+            'faultline network-latency: tc not found (Amazon Linux 2023: dnf install iproute-tc)',
+          ),
         ],
       });
     ssm.on(ListCommandInvocationsCommand, { CommandId: 'cmd-cleanup' }).resolves({
@@ -143,16 +191,31 @@ describe('HostFaultProvider.inject', () => {
     expect(error).toBeInstanceOf(InjectionError);
     expect(error).toBeInstanceOf(HostInjectionError);
     expect((error as HostInjectionError).failures).toEqual([
-      { instanceId: 'i-2', status: 'Failed', output: 'faultline network-latency: tc not found (Amazon Linux 2023: dnf install iproute-tc)' },
+      {
+        instanceId: 'i-2',
+        status: 'Failed',
+        output: 'faultline network-latency: tc not found (Amazon Linux 2023: dnf install iproute-tc)',
+      },
     ]);
-    expect((error as Error).message).toMatch(/^network-latency did not take effect on i-2 Failed \(faultline network-latency: tc not found/);
+    expect((error as Error).message).toMatch(
+      /^network-latency did not take effect on i-2 Failed \(faultline network-latency: tc not found/,
+    );
     expect((error as Error).message).toMatch(/cleanup done on i-1, i-2$/);
-    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({ CommandId: 'cmd-inject', InstanceIds: ['i-1', 'i-2'] });
+    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({
+      CommandId: 'cmd-inject',
+      InstanceIds: ['i-1', 'i-2'],
+    });
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(2);
     expect(sent(1)).toEqual({
       DocumentName: 'faultline-dev-network-latency',
       InstanceIds: ['i-1', 'i-2'],
-      Parameters: { Action: ['cleanup'], DurationSeconds: ['300'], DelayMs: ['200'], JitterMs: ['0'], Interface: ['eth0'] },
+      Parameters: {
+        Action: ['cleanup'],
+        DurationSeconds: ['300'],
+        DelayMs: ['200'],
+        JitterMs: ['0'],
+        Interface: ['eth0'],
+      },
       Comment: 'faultline exec-1 slow-network abandon',
       TimeoutSeconds: 60,
     });
@@ -168,44 +231,73 @@ describe('HostFaultProvider.inject', () => {
     ['Failed', 'Invalid Platform'],
   ] as const)('does not count an invocation that ended %s (%s)', async (status, details) => {
     // Prepare
-    ssm.on(SendCommandCommand).resolvesOnce({ Command: { CommandId: 'cmd-inject' } }).resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
-    ssm.on(ListCommandInvocationsCommand, { CommandId: 'cmd-inject' }).resolves({ CommandInvocations: [invocation('i-1', status, details)] });
-    ssm.on(ListCommandInvocationsCommand, { CommandId: 'cmd-cleanup' }).resolves({ CommandInvocations: [invocation('i-1', 'Success')] });
+    ssm
+      .on(SendCommandCommand)
+      .resolvesOnce({ Command: { CommandId: 'cmd-inject' } })
+      .resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
+    ssm
+      .on(ListCommandInvocationsCommand, { CommandId: 'cmd-inject' })
+      .resolves({ CommandInvocations: [invocation('i-1', status, details)] });
+    ssm
+      .on(ListCommandInvocationsCommand, { CommandId: 'cmd-cleanup' })
+      .resolves({ CommandInvocations: [invocation('i-1', 'Success')] });
 
     // Act
-    const error = await provider().inject(request('cpu-stress', {})).catch((e: unknown) => e);
+    const error = await provider()
+      .inject(request('cpu-stress', {}))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(HostInjectionError);
     expect((error as Error).message).toContain(`i-1 ${status}${details !== status ? ` (${details})` : ''}`);
-    expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, { Parameters: expect.objectContaining({ Action: ['cleanup'] }) });
+    expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, {
+      Parameters: expect.objectContaining({ Action: ['cleanup'] }),
+    });
   });
 
   it('does not count an invocation still running after the last check, and says the cleanup failed when it did', async () => {
     // Prepare
-    ssm.on(SendCommandCommand).resolvesOnce({ Command: { CommandId: 'cmd-inject' } }).resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
-    ssm.on(ListCommandInvocationsCommand, { CommandId: 'cmd-inject' }).resolves({ CommandInvocations: [invocation('i-1', 'InProgress', 'In Progress')] });
-    ssm.on(ListCommandInvocationsCommand, { CommandId: 'cmd-cleanup' }).resolves({ CommandInvocations: [invocation('i-1', 'Failed', 'Failed', 'chain FAULTLINE-PARTITION is still there')] });
+    ssm
+      .on(SendCommandCommand)
+      .resolvesOnce({ Command: { CommandId: 'cmd-inject' } })
+      .resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
+    ssm
+      .on(ListCommandInvocationsCommand, { CommandId: 'cmd-inject' })
+      .resolves({ CommandInvocations: [invocation('i-1', 'InProgress', 'In Progress')] });
+    ssm.on(ListCommandInvocationsCommand, { CommandId: 'cmd-cleanup' }).resolves({
+      CommandInvocations: [invocation('i-1', 'Failed', 'Failed', 'chain FAULTLINE-PARTITION is still there')],
+    });
 
     // Act
-    const error = (await provider(3).inject(request('network-partition', { direction: 'ingress', cidrs: [] })).catch((e: unknown) => e)) as HostInjectionError;
+    const error = (await provider(3)
+      .inject(request('network-partition', { direction: 'ingress', cidrs: [] }))
+      .catch((e: unknown) => e)) as HostInjectionError;
 
     // Assess
     expect(error).toBeInstanceOf(HostInjectionError);
     expect(error.failures).toEqual([{ instanceId: 'i-1', status: 'InProgress (In Progress) after 3 checks' }]);
-    expect(error.cleanupFailures).toEqual([{ instanceId: 'i-1', status: 'Failed', output: 'chain FAULTLINE-PARTITION is still there' }]);
+    expect(error.cleanupFailures).toEqual([
+      { instanceId: 'i-1', status: 'Failed', output: 'chain FAULTLINE-PARTITION is still there' },
+    ]);
     expect(error.message).toMatch(/cleanup FAILED on i-1 Failed/);
     expect(ssm.commandCalls(ListCommandInvocationsCommand, { CommandId: 'cmd-inject' })).toHaveLength(3);
   });
 
   it('undoes a command whose outcome cannot be read, and keeps the cause', async () => {
     // Prepare
-    const denied = Object.assign(new Error('not authorized to perform ssm:ListCommandInvocations'), { name: 'AccessDeniedException' });
-    ssm.on(SendCommandCommand).resolvesOnce({ Command: { CommandId: 'cmd-inject' } }).resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
+    const denied = Object.assign(new Error('not authorized to perform ssm:ListCommandInvocations'), {
+      name: 'AccessDeniedException',
+    });
+    ssm
+      .on(SendCommandCommand)
+      .resolvesOnce({ Command: { CommandId: 'cmd-inject' } })
+      .resolvesOnce({ Command: { CommandId: 'cmd-cleanup' } });
     ssm.on(ListCommandInvocationsCommand).rejects(denied);
 
     // Act
-    const error = (await provider().inject(request('cpu-stress', {})).catch((e: unknown) => e)) as HostInjectionError;
+    const error = (await provider()
+      .inject(request('cpu-stress', {}))
+      .catch((e: unknown) => e)) as HostInjectionError;
 
     // Assess
     expect(error).toBeInstanceOf(HostInjectionError);
@@ -217,10 +309,14 @@ describe('HostFaultProvider.inject', () => {
 
   it('sends nothing when SendCommand is refused, and says nothing needs cleaning', async () => {
     // Prepare
-    ssm.on(SendCommandCommand).rejects(new InvalidInstanceId({ message: 'Instances [[i-1]] not in a valid state', $metadata: {} }));
+    ssm
+      .on(SendCommandCommand)
+      .rejects(new InvalidInstanceId({ message: 'Instances [[i-1]] not in a valid state', $metadata: {} }));
 
     // Act
-    const error = await provider().inject(request('cpu-stress', {})).catch((e: unknown) => e);
+    const error = await provider()
+      .inject(request('cpu-stress', {}))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(InjectionError);
@@ -238,7 +334,9 @@ describe('HostFaultProvider.inject', () => {
     ['an unknown parameter', 'cpu-stress', { load: 50 }, /unknown key "load"/],
   ] as const)('refuses %s before sending anything', async (_, faultType, parameters, message) => {
     // Act
-    const error = await provider().inject(request(faultType, parameters)).catch((e: unknown) => e);
+    const error = await provider()
+      .inject(request(faultType, parameters))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(InjectionError);
@@ -247,9 +345,14 @@ describe('HostFaultProvider.inject', () => {
   });
 
   it('refuses a fault whose expiry has passed, and a target that is not an instance', async () => {
-    await expect(provider().inject({ ...request('cpu-stress', {}), expiresAt: new Date('2026-11-29T09:59:59Z') })).rejects.toThrow(/expiry .* has passed/);
     await expect(
-      provider().inject({ ...request('cpu-stress', {}), target: { ...target('orders'), resourceType: 'aws:rds:cluster', key: 'aws:rds:cluster:orders' } }),
+      provider().inject({ ...request('cpu-stress', {}), expiresAt: new Date('2026-11-29T09:59:59Z') }),
+    ).rejects.toThrow(/expiry .* has passed/);
+    await expect(
+      provider().inject({
+        ...request('cpu-stress', {}),
+        target: { ...target('orders'), resourceType: 'aws:rds:cluster', key: 'aws:rds:cluster:orders' },
+      }),
     ).rejects.toThrow(/cannot act on aws:rds:cluster:orders/);
     expect(ssm).not.toHaveReceivedCommand(SendCommandCommand);
   });
@@ -272,13 +375,21 @@ describe('HostFaultProvider.revert', () => {
     // Prepare
     ssm.on(CancelCommandCommand).resolves({});
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-cleanup' } });
-    ssm.on(ListCommandInvocationsCommand).resolvesOnce({ CommandInvocations: [invocation('i-1', 'InProgress', 'In Progress')] }).resolves({ CommandInvocations: [invocation('i-1', 'Success')] });
+    ssm
+      .on(ListCommandInvocationsCommand)
+      .resolvesOnce({ CommandInvocations: [invocation('i-1', 'InProgress', 'In Progress')] })
+      .resolves({ CommandInvocations: [invocation('i-1', 'Success')] });
 
     // Act
-    await provider().revert(fault({ commandId: 'cmd-inject', documentName: 'faultline-dev-cpu-stress', instanceId: 'i-1' }));
+    await provider().revert(
+      fault({ commandId: 'cmd-inject', documentName: 'faultline-dev-cpu-stress', instanceId: 'i-1' }),
+    );
 
     // Assess
-    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({ CommandId: 'cmd-inject', InstanceIds: ['i-1'] });
+    expect(ssm.commandCalls(CancelCommandCommand)[0]!.args[0].input).toEqual({
+      CommandId: 'cmd-inject',
+      InstanceIds: ['i-1'],
+    });
     expect(sent(0)).toEqual({
       DocumentName: 'faultline-dev-cpu-stress',
       InstanceIds: ['i-1'],
@@ -299,39 +410,56 @@ describe('HostFaultProvider.revert', () => {
 
     // Assess
     expect(ssm).not.toHaveReceivedCommand(CancelCommandCommand);
-    expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, { DocumentName: 'faultline-dev-cpu-stress', InstanceIds: ['i-1'] });
+    expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, {
+      DocumentName: 'faultline-dev-cpu-stress',
+      InstanceIds: ['i-1'],
+    });
   });
 
   it('throws a RevertError naming the instance and status when the cleanup fails', async () => {
     // Prepare
     ssm.on(CancelCommandCommand).rejects(new Error('InvalidCommandId'));
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-cleanup' } });
-    ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [invocation('i-1', 'Failed', 'Failed', 'faultline-cpu-stress is still active')] });
+    ssm.on(ListCommandInvocationsCommand).resolves({
+      CommandInvocations: [invocation('i-1', 'Failed', 'Failed', 'faultline-cpu-stress is still active')],
+    });
 
     // Act
-    const error = await provider().revert(fault({ commandId: 'cmd-inject' })).catch((e: unknown) => e);
+    const error = await provider()
+      .revert(fault({ commandId: 'cmd-inject' }))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(RevertError);
     expect(error).toBeInstanceOf(HostRevertError);
-    expect((error as Error).message).toBe('cpu-stress cleanup failed on i-1 Failed (faultline-cpu-stress is still active)');
+    expect((error as Error).message).toBe(
+      'cpu-stress cleanup failed on i-1 Failed (faultline-cpu-stress is still active)',
+    );
   });
 
   it('succeeds when SSM cannot reach an instance that was terminated (the fault went with it)', async () => {
     // Prepare
-    ssm.on(SendCommandCommand).rejects(new InvalidInstanceId({ message: 'Instances not in a valid state', $metadata: {} }));
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'terminated' } }] }] });
+    ssm
+      .on(SendCommandCommand)
+      .rejects(new InvalidInstanceId({ message: 'Instances not in a valid state', $metadata: {} }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'terminated' } }] }] });
 
     // Act
     await provider().revert(fault());
 
     // Assess
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ Filters: [{ Name: 'instance-id', Values: ['i-1'] }] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({
+      Filters: [{ Name: 'instance-id', Values: ['i-1'] }],
+    });
   });
 
   it('succeeds when EC2 no longer lists the instance at all', async () => {
     // Prepare
-    ssm.on(SendCommandCommand).rejects(new InvalidInstanceId({ message: 'Instances not in a valid state', $metadata: {} }));
+    ssm
+      .on(SendCommandCommand)
+      .rejects(new InvalidInstanceId({ message: 'Instances not in a valid state', $metadata: {} }));
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
 
     // Act / Assess
@@ -340,8 +468,12 @@ describe('HostFaultProvider.revert', () => {
 
   it('throws a RevertError when SSM cannot reach an instance that still runs', async () => {
     // Prepare
-    ssm.on(SendCommandCommand).rejects(new InvalidInstanceId({ message: 'Instances not in a valid state', $metadata: {} }));
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' } }] }] });
+    ssm
+      .on(SendCommandCommand)
+      .rejects(new InvalidInstanceId({ message: 'Instances not in a valid state', $metadata: {} }));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' } }] }] });
 
     // Act / Assess
     await expect(provider().revert(fault())).rejects.toThrow(/cleanup failed on i-1 not reachable by SSM/);

@@ -19,7 +19,10 @@ const ec2 = mockClient(EC2Client);
 let sleeps = 0;
 
 const provider = () =>
-  new InstanceTerminationProvider({ ec2: new EC2Client({}), poll: { attempts: 4, intervalMs: 3000, sleep: async () => void (sleeps += 1) } });
+  new InstanceTerminationProvider({
+    ec2: new EC2Client({}),
+    poll: { attempts: 4, intervalMs: 3000, sleep: async () => void (sleeps += 1) },
+  });
 
 const target: ResolvedTarget = {
   name: 'web',
@@ -71,7 +74,10 @@ describe('InstanceTerminationProvider.inject', () => {
 
     // Assess
     expect(ec2.commandCalls(TerminateInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: [target.id] });
-    expect(ec2.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)).toEqual([{ InstanceIds: [target.id] }, { InstanceIds: [target.id] }]);
+    expect(ec2.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceIds: [target.id] },
+      { InstanceIds: [target.id] },
+    ]);
     expect(sleeps).toBe(1);
     expect(outcome).toEqual({ handle: { instanceId: target.id, action: 'terminate' } });
   });
@@ -107,7 +113,9 @@ describe('InstanceTerminationProvider.inject', () => {
     ec2.on(DescribeInstancesCommand).resolves(inState('running'));
 
     // Act
-    const error = await provider().inject(request({})).catch((e: unknown) => e);
+    const error = await provider()
+      .inject(request({}))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(InjectionError);
@@ -123,7 +131,9 @@ describe('InstanceTerminationProvider.inject', () => {
     ec2.on(TerminateInstancesCommand).rejects(cause);
 
     // Act
-    const error = (await provider().inject(request({})).catch((e: unknown) => e)) as InjectionError;
+    const error = (await provider()
+      .inject(request({}))
+      .catch((e: unknown) => e)) as InjectionError;
 
     // Assess
     expect(error).toBeInstanceOf(InjectionError);
@@ -132,7 +142,10 @@ describe('InstanceTerminationProvider.inject', () => {
 
   it('refuses a target that is not an EC2 instance', async () => {
     await expect(
-      provider().inject({ ...request({}), target: { ...target, resourceType: 'aws:rds:db', key: 'aws:rds:db:orders-1' } }),
+      provider().inject({
+        ...request({}),
+        target: { ...target, resourceType: 'aws:rds:db', key: 'aws:rds:db:orders-1' },
+      }),
     ).rejects.toThrow(InjectionError);
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
@@ -151,7 +164,12 @@ describe('InstanceTerminationProvider.revert', () => {
 
   it('starts a stopped instance again, once it has finished stopping, and checks it starts', async () => {
     // Prepare
-    ec2.on(DescribeInstancesCommand).resolvesOnce(inState('stopping')).resolvesOnce(inState('stopping')).resolvesOnce(inState('stopped')).resolves(inState('pending'));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce(inState('stopping'))
+      .resolvesOnce(inState('stopping'))
+      .resolvesOnce(inState('stopped'))
+      .resolves(inState('pending'));
     ec2.on(StartInstancesCommand).resolves({});
 
     // Act
@@ -160,7 +178,13 @@ describe('InstanceTerminationProvider.revert', () => {
     // Assess
     expect(ec2.commandCalls(StartInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: [target.id] });
     const calls = ec2.calls().map((c) => c.args[0].constructor.name);
-    expect(calls).toEqual(['DescribeInstancesCommand', 'DescribeInstancesCommand', 'DescribeInstancesCommand', 'StartInstancesCommand', 'DescribeInstancesCommand']);
+    expect(calls).toEqual([
+      'DescribeInstancesCommand',
+      'DescribeInstancesCommand',
+      'DescribeInstancesCommand',
+      'StartInstancesCommand',
+      'DescribeInstancesCommand',
+    ]);
   });
 
   it('reads the action from the parameters when there is no handle', async () => {
@@ -190,7 +214,9 @@ describe('InstanceTerminationProvider.revert', () => {
   it('throws a RevertError when the instance cannot be started', async () => {
     // Prepare
     ec2.on(DescribeInstancesCommand).resolves(inState('stopped'));
-    ec2.on(StartInstancesCommand).rejects(Object.assign(new Error('Insufficient capacity'), { name: 'InsufficientInstanceCapacity' }));
+    ec2
+      .on(StartInstancesCommand)
+      .rejects(Object.assign(new Error('Insufficient capacity'), { name: 'InsufficientInstanceCapacity' }));
 
     // Act / Assess
     await expect(provider().revert(fault('stop'))).rejects.toThrow(RevertError);

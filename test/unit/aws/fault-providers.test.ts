@@ -11,7 +11,13 @@ import { ALL_FAULT_TYPES, type FaultType } from '../../../shared/domain/faults';
 import { UnknownFaultTypeError } from '../../../shared/errors';
 
 const providers = () =>
-  new AwsFaultProviders({ ec2: new EC2Client({}), ssm: new SSMClient({}), rds: new RDSClient({}), fis: new FisClient({}), ssmDocumentPrefix: 'faultline-dev-' });
+  new AwsFaultProviders({
+    ec2: new EC2Client({}),
+    ssm: new SSMClient({}),
+    rds: new RDSClient({}),
+    fis: new FisClient({}),
+    ssmDocumentPrefix: 'faultline-dev-',
+  });
 
 describe('AwsFaultProviders', () => {
   it.each([
@@ -38,6 +44,8 @@ describe('AwsFaultProviders', () => {
 
   it('refuses the local provider and an unknown fault type', () => {
     expect(() => providers().forFault('local', 'cpu-stress')).toThrow(UnknownFaultTypeError);
-    expect(() => providers().forFault('aws', 'gremlins' as FaultType)).toThrow('no aws fault provider for fault type "gremlins"');
+    expect(() => providers().forFault('aws', 'gremlins' as FaultType)).toThrow(
+      'no aws fault provider for fault type "gremlins"',
+    );
   });
 });

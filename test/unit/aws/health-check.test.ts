@@ -1,4 +1,8 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -14,7 +18,12 @@ const ec2 = mockClient(EC2Client);
 const rds = mockClient(RDSClient);
 
 const health = () =>
-  new AwsHealthCheck({ autoScaling: new AutoScalingClient({}), elbv2: new ElasticLoadBalancingV2Client({}), ec2: new EC2Client({}), rds: new RDSClient({}) });
+  new AwsHealthCheck({
+    autoScaling: new AutoScalingClient({}),
+    elbv2: new ElasticLoadBalancingV2Client({}),
+    ec2: new EC2Client({}),
+    rds: new RDSClient({}),
+  });
 
 const template = { id: 'checkout-instance-loss' } as Template;
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067';
@@ -33,7 +42,11 @@ const group = (instances: [string, string, string][], desired = 2): AutoScalingG
     AutoScalingGroupName: 'checkout-web',
     DesiredCapacity: desired,
     TargetGroupARNs: [TG],
-    Instances: instances.map(([InstanceId, LifecycleState, HealthStatus]) => ({ InstanceId, LifecycleState, HealthStatus })),
+    Instances: instances.map(([InstanceId, LifecycleState, HealthStatus]) => ({
+      InstanceId,
+      LifecycleState,
+      HealthStatus,
+    })),
   }) as AutoScalingGroup;
 
 beforeEach(() => {
@@ -47,7 +60,13 @@ describe('AwsHealthCheck: instances in an Auto Scaling group', () => {
   it('is steady when the group is back to desired capacity and its instances are healthy in the target group', async () => {
     // Prepare: i-1 was terminated; i-3 replaced it
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [group([['i-2', 'InService', 'Healthy'], ['i-3', 'InService', 'Healthy'], ['i-1', 'Terminating', 'Unhealthy']])],
+      AutoScalingGroups: [
+        group([
+          ['i-2', 'InService', 'Healthy'],
+          ['i-3', 'InService', 'Healthy'],
+          ['i-1', 'Terminating', 'Unhealthy'],
+        ]),
+      ],
     });
     elbv2.on(DescribeTargetHealthCommand).resolves({
       TargetHealthDescriptions: [
@@ -61,7 +80,9 @@ describe('AwsHealthCheck: instances in an Auto Scaling group', () => {
     const result = await health().steady(template, [target('i-1', 'checkout-web')]);
 
     // Assess
-    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)[0]!.args[0].input).toEqual({ AutoScalingGroupNames: ['checkout-web'] });
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)[0]!.args[0].input).toEqual({
+      AutoScalingGroupNames: ['checkout-web'],
+    });
     expect(elbv2.commandCalls(DescribeTargetHealthCommand)[0]!.args[0].input).toEqual({ TargetGroupArn: TG });
     expect(result.steady).toBe(true);
   });
@@ -69,9 +90,16 @@ describe('AwsHealthCheck: instances in an Auto Scaling group', () => {
   it('is not steady while the group is below desired capacity', async () => {
     // Prepare
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [group([['i-2', 'InService', 'Healthy'], ['i-3', 'Pending', 'Healthy']])],
+      AutoScalingGroups: [
+        group([
+          ['i-2', 'InService', 'Healthy'],
+          ['i-3', 'Pending', 'Healthy'],
+        ]),
+      ],
     });
-    elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ Target: { Id: 'i-2' }, TargetHealth: { State: 'healthy' } }] });
+    elbv2
+      .on(DescribeTargetHealthCommand)
+      .resolves({ TargetHealthDescriptions: [{ Target: { Id: 'i-2' }, TargetHealth: { State: 'healthy' } }] });
 
     // Act
     const result = await health().steady(template, [target('i-1', 'checkout-web')]);
@@ -83,7 +111,12 @@ describe('AwsHealthCheck: instances in an Auto Scaling group', () => {
   it('is not steady while a replacement is not yet healthy behind the load balancer', async () => {
     // Prepare
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [group([['i-2', 'InService', 'Healthy'], ['i-3', 'InService', 'Healthy']])],
+      AutoScalingGroups: [
+        group([
+          ['i-2', 'InService', 'Healthy'],
+          ['i-3', 'InService', 'Healthy'],
+        ]),
+      ],
     });
     elbv2.on(DescribeTargetHealthCommand).resolves({
       TargetHealthDescriptions: [
@@ -103,40 +136,62 @@ describe('AwsHealthCheck: instances in an Auto Scaling group', () => {
 describe('AwsHealthCheck: other targets', () => {
   it('wants an instance outside any group running again', async () => {
     // Prepare
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-9', State: { Name: 'stopped' } }] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-9', State: { Name: 'stopped' } }] }] });
 
     // Act
     const result = await health().steady(template, [target('i-9')]);
 
     // Assess
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({ Filters: [{ Name: 'instance-id', Values: ['i-9'] }] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({
+      Filters: [{ Name: 'instance-id', Values: ['i-9'] }],
+    });
     expect(result).toEqual({ steady: false, detail: 'i-9 stopped, in no Auto Scaling group' });
   });
 
   it('wants an RDS cluster and every member available', async () => {
     // Prepare
-    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders', Status: 'available' }] });
+    rds
+      .on(DescribeDBClustersCommand)
+      .resolves({ DBClusters: [{ DBClusterIdentifier: 'orders', Status: 'available' }] });
     rds.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [
         { DBInstanceIdentifier: 'orders-1', DBInstanceStatus: 'available' },
         { DBInstanceIdentifier: 'orders-2', DBInstanceStatus: 'rebooting' },
       ],
     });
-    const cluster: ResolvedTarget = { name: 'db', provider: 'aws', resourceType: 'aws:rds:cluster', id: 'orders', key: 'aws:rds:cluster:orders' };
+    const cluster: ResolvedTarget = {
+      name: 'db',
+      provider: 'aws',
+      resourceType: 'aws:rds:cluster',
+      id: 'orders',
+      key: 'aws:rds:cluster:orders',
+    };
 
     // Act
     const result = await health().steady(template, [cluster]);
 
     // Assess
     expect(rds.commandCalls(DescribeDBClustersCommand)[0]!.args[0].input).toEqual({ DBClusterIdentifier: 'orders' });
-    expect(rds.commandCalls(DescribeDBInstancesCommand)[0]!.args[0].input).toEqual({ Filters: [{ Name: 'db-cluster-id', Values: ['orders'] }] });
+    expect(rds.commandCalls(DescribeDBInstancesCommand)[0]!.args[0].input).toEqual({
+      Filters: [{ Name: 'db-cluster-id', Values: ['orders'] }],
+    });
     expect(result).toEqual({ steady: false, detail: 'cluster orders member orders-2 rebooting' });
   });
 
   it('wants an RDS instance available', async () => {
     // Prepare
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-1', DBInstanceStatus: 'available' }] });
-    const db: ResolvedTarget = { name: 'db', provider: 'aws', resourceType: 'aws:rds:db', id: 'orders-1', key: 'aws:rds:db:orders-1' };
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-1', DBInstanceStatus: 'available' }] });
+    const db: ResolvedTarget = {
+      name: 'db',
+      provider: 'aws',
+      resourceType: 'aws:rds:db',
+      id: 'orders-1',
+      key: 'aws:rds:db:orders-1',
+    };
 
     // Act / Assess
     await expect(health().steady(template, [db])).resolves.toMatchObject({ steady: true });
@@ -144,7 +199,13 @@ describe('AwsHealthCheck: other targets', () => {
 
   it('never declares steady what it cannot check (FIS templates only)', async () => {
     // Prepare
-    const fisTemplate: ResolvedTarget = { name: 'az', provider: 'aws', resourceType: 'aws:fis:experiment-template', id: 'EXT1', key: 'aws:fis:experiment-template:EXT1' };
+    const fisTemplate: ResolvedTarget = {
+      name: 'az',
+      provider: 'aws',
+      resourceType: 'aws:fis:experiment-template',
+      id: 'EXT1',
+      key: 'aws:fis:experiment-template:EXT1',
+    };
 
     // Act
     const result = await health().steady(template, [fisTemplate]);

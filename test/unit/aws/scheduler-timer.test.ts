@@ -37,7 +37,9 @@ beforeEach(() => scheduler.reset());
 describe('SchedulerTimer.schedule', () => {
   it('creates a one-time UTC schedule that puts the entry on the bus and deletes itself', async () => {
     // Prepare
-    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/faultline-dev/x' });
+    scheduler
+      .on(CreateScheduleCommand)
+      .resolves({ ScheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/faultline-dev/x' });
 
     // Act
     await timer().schedule({ name: 'revert-exec-1', at: new Date('2026-11-29T10:05:20.000Z'), entry: revertDue });
@@ -70,7 +72,9 @@ describe('SchedulerTimer.schedule', () => {
     await timer({ deadLetterArn: dlq }).schedule({ name: 'x', at: new Date('2026-11-29T11:00:00Z'), entry: revertDue });
 
     // Assess
-    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, { Target: expect.objectContaining({ DeadLetterConfig: { Arn: dlq } }) });
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      Target: expect.objectContaining({ DeadLetterConfig: { Arn: dlq } }),
+    });
   });
 
   it('moves a time that has passed to the near future, so that an overdue deadline still fires', async () => {
@@ -81,7 +85,9 @@ describe('SchedulerTimer.schedule', () => {
     await timer().schedule({ name: 'late', at: new Date('2026-11-29T09:00:00Z'), entry: revertDue });
 
     // Assess: now + 5 s, rounded up to the minute
-    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, { ScheduleExpression: 'at(2026-11-29T10:01:00)' });
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      ScheduleExpression: 'at(2026-11-29T10:01:00)',
+    });
   });
 
   it('says how late its schedules may fire: the rounding to the minute, the minute of precision and the lead', () => {
@@ -90,15 +96,27 @@ describe('SchedulerTimer.schedule', () => {
 
   it('treats an existing schedule of the same name as already scheduled', async () => {
     // Prepare
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule already exists', Message: 'Schedule already exists', $metadata: {} }));
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: 'Schedule already exists',
+        Message: 'Schedule already exists',
+        $metadata: {},
+      }),
+    );
 
     // Act / Assess
-    await expect(timer().schedule({ name: 'revert-exec-1', at: new Date('2026-11-29T11:00:00Z'), entry: revertDue })).resolves.toBeUndefined();
+    await expect(
+      timer().schedule({ name: 'revert-exec-1', at: new Date('2026-11-29T11:00:00Z'), entry: revertDue }),
+    ).resolves.toBeUndefined();
   });
 
   it('throws a ScheduleError with the cause for any other refusal', async () => {
     // Prepare
-    const cause = new ValidationException({ message: 'Invalid Schedule Expression', Message: 'Invalid Schedule Expression', $metadata: {} });
+    const cause = new ValidationException({
+      message: 'Invalid Schedule Expression',
+      Message: 'Invalid Schedule Expression',
+      $metadata: {},
+    });
     scheduler.on(CreateScheduleCommand).rejects(cause);
 
     // Act
@@ -135,12 +153,19 @@ describe('SchedulerTimer.cancel', () => {
     await timer().cancel('revert-exec-1');
 
     // Assess
-    expect(scheduler.commandCalls(DeleteScheduleCommand)[0]!.args[0].input).toEqual({ Name: 'revert-exec-1', GroupName: 'faultline-dev' });
+    expect(scheduler.commandCalls(DeleteScheduleCommand)[0]!.args[0].input).toEqual({
+      Name: 'revert-exec-1',
+      GroupName: 'faultline-dev',
+    });
   });
 
   it('is fine with a schedule that already fired or never existed', async () => {
     // Prepare
-    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }),
+      );
 
     // Act / Assess
     await expect(timer().cancel('revert-exec-1')).resolves.toBeUndefined();

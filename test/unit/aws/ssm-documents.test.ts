@@ -25,11 +25,17 @@ interface DocumentParameter {
 interface SsmDocument {
   schemaVersion: string;
   parameters: Record<string, DocumentParameter>;
-  mainSteps: { action: string; name: string; precondition?: unknown; inputs: { timeoutSeconds: string; runCommand: string[] } }[];
+  mainSteps: {
+    action: string;
+    name: string;
+    precondition?: unknown;
+    inputs: { timeoutSeconds: string; runCommand: string[] };
+  }[];
 }
 
 const DIR = join(__dirname, '../../../ssm-documents');
-const documentOf = (faultType: HostFaultType): SsmDocument => parse(readFileSync(join(DIR, `${faultType}.yaml`), 'utf8')) as SsmDocument;
+const documentOf = (faultType: HostFaultType): SsmDocument =>
+  parse(readFileSync(join(DIR, `${faultType}.yaml`), 'utf8')) as SsmDocument;
 
 /** Parameter sets the provider may send for each fault: defaults and edges of the domain's ranges. */
 const SAMPLES: Record<HostFaultType, Record<string, unknown>[]> = {
@@ -37,9 +43,16 @@ const SAMPLES: Record<HostFaultType, Record<string, unknown>[]> = {
   'memory-stress': [{}, { megabytes: 1 }, { megabytes: 65_536 }],
   'disk-stress': [{}, { megabytes: 1_048_576, path: '/mnt/data-1' }],
   'network-latency': [{}, { delayMs: 60_000, jitterMs: 10_000, interface: 'ens5' }, { delayMs: 1, jitterMs: 0 }],
-  'network-partition': [{}, { direction: 'dependency', cidrs: ['10.0.0.0/8', '192.168.1.20'] }, { cidrs: ['172.16.0.0/12'] }],
+  'network-partition': [
+    {},
+    { direction: 'dependency', cidrs: ['10.0.0.0/8', '192.168.1.20'] },
+    { cidrs: ['172.16.0.0/12'] },
+  ],
   'service-unavailable': [{ service: 'nginx' }, { service: 'checkout@blue.service' }],
-  'dependency-timeout': [{ endpoint: 'orders.cluster-abc.us-east-1.rds.amazonaws.com:5432' }, { endpoint: '10.0.3.15' }],
+  'dependency-timeout': [
+    { endpoint: 'orders.cluster-abc.us-east-1.rds.amazonaws.com:5432' },
+    { endpoint: '10.0.3.15' },
+  ],
 };
 
 /** The script SSM would run: every {{ Parameter }} replaced by its value. */
@@ -55,8 +68,15 @@ describe.each(HOST_FAULT_TYPES)('SSM document %s', (faultType) => {
   it('is a schema 2.2 shell-script document for Linux with Action and DurationSeconds', () => {
     expect(doc.schemaVersion).toBe('2.2');
     expect(doc.mainSteps).toHaveLength(1);
-    expect(doc.mainSteps[0]).toMatchObject({ action: 'aws:runShellScript', precondition: { StringEquals: ['platformType', 'Linux'] } });
-    expect(doc.parameters.Action).toMatchObject({ type: 'String', allowedValues: ['inject', 'cleanup'], default: 'inject' });
+    expect(doc.mainSteps[0]).toMatchObject({
+      action: 'aws:runShellScript',
+      precondition: { StringEquals: ['platformType', 'Linux'] },
+    });
+    expect(doc.parameters.Action).toMatchObject({
+      type: 'String',
+      allowedValues: ['inject', 'cleanup'],
+      default: 'inject',
+    });
     expect(doc.parameters.DurationSeconds).toMatchObject({ type: 'String', allowedPattern: '^[1-9][0-9]{0,5}$' });
   });
 
@@ -65,7 +85,9 @@ describe.each(HOST_FAULT_TYPES)('SSM document %s', (faultType) => {
       for (const action of ['inject', 'cleanup'] as const) {
         for (const seconds of [1, 300, 999_999]) {
           const sent = hostFaultParameters(faultType, sample, seconds, action);
-          const required = Object.entries(doc.parameters).filter(([, p]) => p.default === undefined).map(([name]) => name);
+          const required = Object.entries(doc.parameters)
+            .filter(([, p]) => p.default === undefined)
+            .map(([name]) => name);
           expect(Object.keys(sent).sort()).toEqual(expect.arrayContaining(required.sort()));
           for (const [name, [value]] of Object.entries(sent)) {
             const declared = doc.parameters[name];
@@ -99,7 +121,9 @@ describe.each(HOST_FAULT_TYPES)('SSM document %s', (faultType) => {
 
   it('ends the fault on the host by itself: a deadline unit or a timeout of DurationSeconds', () => {
     const script = doc.mainSteps[0]!.inputs.runCommand.join('\n');
-    expect(script).toMatch(/systemd-run --unit="\$EXPIRY"[^\n]*\\\n\s*\/bin\/bash -c "sleep \$DURATION;|timeout --signal=KILL "\$DURATION"/);
+    expect(script).toMatch(
+      /systemd-run --unit="\$EXPIRY"[^\n]*\\\n\s*\/bin\/bash -c "sleep \$DURATION;|timeout --signal=KILL "\$DURATION"/,
+    );
   });
 });
 
@@ -158,29 +182,41 @@ const injectionAttempts = (valid: string): string[] => [
 ];
 
 /** The attempts a parameter lets through (none is the goal). */
-const holes = (parameter: DocumentParameter, valid: string): string[] => injectionAttempts(valid).filter((attempt) => accepts(parameter, attempt));
+const holes = (parameter: DocumentParameter, valid: string): string[] =>
+  injectionAttempts(valid).filter((attempt) => accepts(parameter, attempt));
 
 /** Every value of a parameter known to be valid: its default and whatever the provider sends. */
 const validValues = (faultType: HostFaultType, name: string): string[] => {
   const declared = documentOf(faultType).parameters[name]!;
-  const sent = SAMPLES[faultType].flatMap((sample) => hostFaultParameters(faultType, sample, 300, 'inject')[name] ?? []);
-  return [...new Set([...(declared.default === undefined ? [] : [declared.default]), ...(declared.allowedValues ?? []), ...sent])];
+  const sent = SAMPLES[faultType].flatMap(
+    (sample) => hostFaultParameters(faultType, sample, 300, 'inject')[name] ?? [],
+  );
+  return [
+    ...new Set([
+      ...(declared.default === undefined ? [] : [declared.default]),
+      ...(declared.allowedValues ?? []),
+      ...sent,
+    ]),
+  ];
 };
 
 describe.each(HOST_FAULT_TYPES)('SSM document %s against shell injection', (faultType) => {
   const doc = documentOf(faultType);
 
-  it.each(Object.keys(doc.parameters))('%s is constrained, anchored, accepts its valid values and refuses every injection attempt', (name) => {
-    const parameter = doc.parameters[name]!;
-    expect(parameter.allowedPattern !== undefined || parameter.allowedValues !== undefined).toBe(true);
-    if (parameter.allowedPattern) expect(parameter.allowedPattern).toMatch(/^\^.*[^\\]\$$/);
-    const valid = validValues(faultType, name);
-    expect(valid.length).toBeGreaterThan(0);
-    for (const value of valid) {
-      expect({ value, accepted: accepts(parameter, value) }).toEqual({ value, accepted: true });
-      expect({ value, holes: holes(parameter, value) }).toEqual({ value, holes: [] });
-    }
-  });
+  it.each(Object.keys(doc.parameters))(
+    '%s is constrained, anchored, accepts its valid values and refuses every injection attempt',
+    (name) => {
+      const parameter = doc.parameters[name]!;
+      expect(parameter.allowedPattern !== undefined || parameter.allowedValues !== undefined).toBe(true);
+      if (parameter.allowedPattern) expect(parameter.allowedPattern).toMatch(/^\^.*[^\\]\$$/);
+      const valid = validValues(faultType, name);
+      expect(valid.length).toBeGreaterThan(0);
+      for (const value of valid) {
+        expect({ value, accepted: accepts(parameter, value) }).toEqual({ value, accepted: true });
+        expect({ value, holes: holes(parameter, value) }).toEqual({ value, holes: [] });
+      }
+    },
+  );
 });
 
 describe('the injection check on deliberately weak patterns', () => {
@@ -248,9 +284,13 @@ describe('disk-stress document, run with systemd stubbed', () => {
 
   const run = (action: 'inject' | 'cleanup', megabytes: number) => {
     const values = Object.fromEntries(
-      Object.entries(hostFaultParameters('disk-stress', { megabytes, path: join(work, 'data') }, 300, action)).map(([k, [v]]) => [k, v!]),
+      Object.entries(hostFaultParameters('disk-stress', { megabytes, path: join(work, 'data') }, 300, action)).map(
+        ([k, [v]]) => [k, v!],
+      ),
     );
-    return spawnSync('bash', ['-c', render(doc, values)], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    return spawnSync('bash', ['-c', render(doc, values)], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
   };
 
   it('arms the deadline, fills the file, and cleanup removes it', () => {

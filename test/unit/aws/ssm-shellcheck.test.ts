@@ -10,7 +10,8 @@ import { isScalar, isSeq, parseDocument, type Scalar } from 'yaml';
  */
 
 const DIR = join(__dirname, '../../../ssm-documents');
-const SHELLCHECK_MISSING = 'shellcheck is not installed: apt-get install -y shellcheck (.ci/run installs it when missing)';
+const SHELLCHECK_MISSING =
+  'shellcheck is not installed: apt-get install -y shellcheck (.ci/run installs it when missing)';
 
 interface Parameter {
   type: string;
@@ -55,7 +56,8 @@ const representative = (document: string, name: string, parameter: Parameter | u
   if (parameter.allowedPattern && !new RegExp(parameter.allowedPattern).test(value)) {
     throw new Error(`${document}: "${value}" does not pass the allowedPattern of ${name}`);
   }
-  if (parameter.allowedValues && !parameter.allowedValues.includes(value)) throw new Error(`${document}: "${value}" is not an allowed value of ${name}`);
+  if (parameter.allowedValues && !parameter.allowedValues.includes(value))
+    throw new Error(`${document}: "${value}" is not an allowed value of ${name}`);
   return value;
 };
 
@@ -65,7 +67,10 @@ const lineAt = (source: string, offset: number): number => source.slice(0, offse
 const stepScripts = (document: string, source: string): Script[] => {
   const doc = parseDocument(source);
   if (doc.errors.length) throw new Error(`${document}: ${doc.errors[0]!.message}`);
-  const parsed = doc.toJS() as { parameters?: Record<string, Parameter>; mainSteps: { action: string; name: string }[] };
+  const parsed = doc.toJS() as {
+    parameters?: Record<string, Parameter>;
+    mainSteps: { action: string; name: string }[];
+  };
   const parameters = parsed.parameters ?? {};
   return parsed.mainSteps.flatMap((step, index) => {
     if (step.action !== 'aws:runShellScript') return [];
@@ -77,7 +82,8 @@ const stepScripts = (document: string, source: string): Script[] => {
     const texts: string[] = [];
     let scriptLine = 1;
     for (const item of lines.items) {
-      if (!isScalar(item) || typeof item.value !== 'string') throw new Error(`${document} step ${step.name}: a runCommand entry is not a string`);
+      if (!isScalar(item) || typeof item.value !== 'string')
+        throw new Error(`${document} step ${step.name}: a runCommand entry is not a string`);
       const block = item.type === 'BLOCK_LITERAL' || item.type === 'BLOCK_FOLDED';
       starts.push({ scriptLine, fileLine: lineAt(source, (item as Scalar).range![0]) + (block ? 1 : 0), block });
       texts.push(item.value);
@@ -152,7 +158,9 @@ const check = (document: string, source: string, binary?: string): { scripts: Sc
   return { scripts, findings: scripts.flatMap((s) => shellcheck(s, binary)).map(describeFinding) };
 };
 
-const DOCUMENTS = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+const DOCUMENTS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('shellcheck', () => {
   it('is installed (.ci/run installs it when missing)', () => {
@@ -162,7 +170,10 @@ describe('shellcheck', () => {
   });
 
   it('missing is a failure with its remedy, not a skip', () => {
-    const [script] = stepScripts('probe.yaml', "mainSteps:\n  - action: aws:runShellScript\n    name: probe\n    inputs:\n      runCommand: ['true']\n");
+    const [script] = stepScripts(
+      'probe.yaml',
+      "mainSteps:\n  - action: aws:runShellScript\n    name: probe\n    inputs:\n      runCommand: ['true']\n",
+    );
     expect(() => shellcheck(script!, 'faultline-no-such-shellcheck')).toThrow(SHELLCHECK_MISSING);
   });
 });
@@ -184,7 +195,10 @@ describe('SSM documents checked as shell', () => {
 
   it('checks the CPU loop that cpu-stress writes out as a script of its own', () => {
     const { scripts } = check('ssm-documents/cpu-stress.yaml', readFileSync(join(DIR, 'cpu-stress.yaml'), 'utf8'));
-    expect(scripts.map((s) => s.step)).toEqual(['cpuStress', expect.stringMatching(/^cpuStress, here-document SCRIPT/)]);
+    expect(scripts.map((s) => s.step)).toEqual([
+      'cpuStress',
+      expect.stringMatching(/^cpuStress, here-document SCRIPT/),
+    ]);
   });
 });
 
@@ -223,10 +237,16 @@ describe('the check on deliberately broken scripts', () => {
     // Assess
     expect(findings).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^broken\.yaml step brokenStep line 3 \(file line 16\): SC2115 \(warning\) Use "\$\{var:\?\}"/),
+        expect.stringMatching(
+          /^broken\.yaml step brokenStep line 3 \(file line 16\): SC2115 \(warning\) Use "\$\{var:\?\}"/,
+        ),
         'broken.yaml step brokenStep line 4 (file line 17): SC2086 (info) Double quote to prevent globbing and word splitting.',
-        expect.stringMatching(/^broken\.yaml step brokenStep line 5 \(file line 18\): SC2164 \(warning\) Use 'cd \.\.\. \|\| exit'/),
-        expect.stringMatching(/^broken\.yaml step brokenStep, here-document LOOP \(from line 7\) line 2 \(file line 21\): SC2045 /),
+        expect.stringMatching(
+          /^broken\.yaml step brokenStep line 5 \(file line 18\): SC2164 \(warning\) Use 'cd \.\.\. \|\| exit'/,
+        ),
+        expect.stringMatching(
+          /^broken\.yaml step brokenStep, here-document LOOP \(from line 7\) line 2 \(file line 21\): SC2045 /,
+        ),
       ]),
     );
   });
@@ -235,8 +255,8 @@ describe('the check on deliberately broken scripts', () => {
     const [script] = stepScripts('broken.yaml', broken);
     expect(script!.text).toContain("DIR='/var/tmp/faultline'");
     expect(script!.text.split('\n').at(-1)).toBe('echo finished');
-    expect(() => stepScripts('broken.yaml', broken.replace('default: /var/tmp/faultline', 'default: /var/tmp/$(reboot)'))).toThrow(
-      /does not pass the allowedPattern of Dir/,
-    );
+    expect(() =>
+      stepScripts('broken.yaml', broken.replace('default: /var/tmp/faultline', 'default: /var/tmp/$(reboot)')),
+    ).toThrow(/does not pass the allowedPattern of Dir/);
   });
 });

@@ -1,5 +1,10 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { FisClient, GetExperimentTemplateCommand, ListExperimentTemplatesCommand, ResourceNotFoundException } from '@aws-sdk/client-fis';
+import {
+  FisClient,
+  GetExperimentTemplateCommand,
+  ListExperimentTemplatesCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-fis';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -29,7 +34,8 @@ const instance = (id: string, extra: Partial<Instance> = {}): Instance => ({
   ...extra,
 });
 
-const spec = (s: Partial<TargetSpec>): TargetSpec => ({ provider: 'aws', resourceType: 'aws:ec2:instance', selectionMode: 'ALL', ...s }) as TargetSpec;
+const spec = (s: Partial<TargetSpec>): TargetSpec =>
+  ({ provider: 'aws', resourceType: 'aws:ec2:instance', selectionMode: 'ALL', ...s }) as TargetSpec;
 
 beforeEach(() => {
   ec2.reset();
@@ -48,7 +54,12 @@ describe('AwsTargetResolver: EC2 instances', () => {
           {
             Instances: [
               instance('i-3', {
-                Tags: [optIn, { Key: 'app', Value: 'checkout' }, { Key: 'env', Value: 'staging' }, { Key: 'aws:autoscaling:groupName', Value: 'checkout-web' }],
+                Tags: [
+                  optIn,
+                  { Key: 'app', Value: 'checkout' },
+                  { Key: 'env', Value: 'staging' },
+                  { Key: 'aws:autoscaling:groupName', Value: 'checkout-web' },
+                ],
               }),
             ],
           },
@@ -93,8 +104,16 @@ describe('AwsTargetResolver: EC2 instances', () => {
       Reservations: [
         {
           Instances: [
-            instance('i-1', { State: { Name: 'stopped' }, Placement: { AvailabilityZone: 'us-east-1b' }, Monitoring: { State: 'enabled' } }),
-            instance('i-2', { State: { Name: 'stopped' }, Placement: { AvailabilityZone: 'us-east-1b' }, Monitoring: { State: 'disabled' } }),
+            instance('i-1', {
+              State: { Name: 'stopped' },
+              Placement: { AvailabilityZone: 'us-east-1b' },
+              Monitoring: { State: 'enabled' },
+            }),
+            instance('i-2', {
+              State: { Name: 'stopped' },
+              Placement: { AvailabilityZone: 'us-east-1b' },
+              Monitoring: { State: 'disabled' },
+            }),
           ],
         },
       ],
@@ -128,7 +147,9 @@ describe('AwsTargetResolver: EC2 instances', () => {
 
   it('never returns an instance without the opt-in tag, whatever the API answered', async () => {
     // Prepare
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance('i-1', { Tags: [{ Key: 'app', Value: 'checkout' }] })] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [instance('i-1', { Tags: [{ Key: 'app', Value: 'checkout' }] })] }] });
 
     // Act
     const targets = await resolver().candidates('web', spec({ resourceIds: ['i-1'] }));
@@ -155,8 +176,12 @@ describe('AwsTargetResolver: EC2 instances', () => {
   });
 
   it('refuses a local target and an unknown resource type', async () => {
-    await expect(resolver().candidates('web', spec({ provider: 'local', resourceType: 'local:replica' }))).rejects.toThrow(TargetResolutionError);
-    await expect(resolver().candidates('web', spec({ resourceType: 'aws:ecs:task', resourceIds: ['x'] }))).rejects.toThrow(/unknown resource type/);
+    await expect(
+      resolver().candidates('web', spec({ provider: 'local', resourceType: 'local:replica' })),
+    ).rejects.toThrow(TargetResolutionError);
+    await expect(
+      resolver().candidates('web', spec({ resourceType: 'aws:ecs:task', resourceIds: ['x'] })),
+    ).rejects.toThrow(/unknown resource type/);
   });
 });
 
@@ -166,13 +191,24 @@ describe('AwsTargetResolver: RDS', () => {
     rds
       .on(DescribeDBClustersCommand)
       .resolvesOnce({
-        DBClusters: [{ DBClusterIdentifier: 'orders', DBClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:orders', Engine: 'aurora-postgresql', Status: 'available', TagList: [optIn] }],
+        DBClusters: [
+          {
+            DBClusterIdentifier: 'orders',
+            DBClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:orders',
+            Engine: 'aurora-postgresql',
+            Status: 'available',
+            TagList: [optIn],
+          },
+        ],
         Marker: 'm1',
       })
       .resolvesOnce({ DBClusters: [{ DBClusterIdentifier: 'billing', Status: 'modifying', TagList: [optIn] }] });
 
     // Act
-    const targets = await resolver().candidates('db', spec({ resourceType: 'aws:rds:cluster', resourceIds: ['orders', 'billing'] }));
+    const targets = await resolver().candidates(
+      'db',
+      spec({ resourceType: 'aws:rds:cluster', resourceIds: ['orders', 'billing'] }),
+    );
 
     // Assess
     expect(rds.commandCalls(DescribeDBClustersCommand).map((c) => c.args[0].input)).toEqual([
@@ -186,7 +222,11 @@ describe('AwsTargetResolver: RDS', () => {
         resourceType: 'aws:rds:cluster',
         id: 'orders',
         key: 'aws:rds:cluster:orders',
-        attributes: { arn: 'arn:aws:rds:us-east-1:123456789012:cluster:orders', engine: 'aurora-postgresql', status: 'available' },
+        attributes: {
+          arn: 'arn:aws:rds:us-east-1:123456789012:cluster:orders',
+          engine: 'aurora-postgresql',
+          status: 'available',
+        },
       },
     ]);
   });
@@ -195,13 +235,25 @@ describe('AwsTargetResolver: RDS', () => {
     // Prepare
     rds.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [
-        { DBInstanceIdentifier: 'orders-1', DBInstanceStatus: 'available', MultiAZ: true, TagList: [optIn, { Key: 'app', Value: 'orders' }] },
-        { DBInstanceIdentifier: 'other-1', DBInstanceStatus: 'available', TagList: [optIn, { Key: 'app', Value: 'other' }] },
+        {
+          DBInstanceIdentifier: 'orders-1',
+          DBInstanceStatus: 'available',
+          MultiAZ: true,
+          TagList: [optIn, { Key: 'app', Value: 'orders' }],
+        },
+        {
+          DBInstanceIdentifier: 'other-1',
+          DBInstanceStatus: 'available',
+          TagList: [optIn, { Key: 'app', Value: 'other' }],
+        },
       ],
     });
 
     // Act
-    const targets = await resolver().candidates('db', spec({ resourceType: 'aws:rds:db', resourceTags: { app: 'orders' } }));
+    const targets = await resolver().candidates(
+      'db',
+      spec({ resourceType: 'aws:rds:db', resourceTags: { app: 'orders' } }),
+    );
 
     // Assess
     expect(rds.commandCalls(DescribeDBInstancesCommand)[0]!.args[0].input).toEqual({ MaxRecords: 100 });
@@ -219,7 +271,10 @@ describe('AwsTargetResolver: FIS experiment templates', () => {
       .rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
 
     // Act
-    const targets = await resolver().candidates('az', spec({ resourceType: 'aws:fis:experiment-template', resourceIds: ['EXT1', 'EXT2'] }));
+    const targets = await resolver().candidates(
+      'az',
+      spec({ resourceType: 'aws:fis:experiment-template', resourceIds: ['EXT1', 'EXT2'] }),
+    );
 
     // Assess
     expect(targets.map((t) => t.key)).toEqual(['aws:fis:experiment-template:EXT1']);
@@ -229,14 +284,23 @@ describe('AwsTargetResolver: FIS experiment templates', () => {
     // Prepare
     fis
       .on(ListExperimentTemplatesCommand)
-      .resolvesOnce({ experimentTemplates: [{ id: 'EXT1', tags: { 'faultline:target': 'true', team: 'checkout' } }], nextToken: 'n' })
+      .resolvesOnce({
+        experimentTemplates: [{ id: 'EXT1', tags: { 'faultline:target': 'true', team: 'checkout' } }],
+        nextToken: 'n',
+      })
       .resolvesOnce({ experimentTemplates: [{ id: 'EXT2', tags: { team: 'checkout' } }] });
 
     // Act
-    const targets = await resolver().candidates('az', spec({ resourceType: 'aws:fis:experiment-template', resourceTags: { team: 'checkout' } }));
+    const targets = await resolver().candidates(
+      'az',
+      spec({ resourceType: 'aws:fis:experiment-template', resourceTags: { team: 'checkout' } }),
+    );
 
     // Assess
-    expect(fis.commandCalls(ListExperimentTemplatesCommand).map((c) => c.args[0].input)).toEqual([{ maxResults: 100 }, { maxResults: 100, nextToken: 'n' }]);
+    expect(fis.commandCalls(ListExperimentTemplatesCommand).map((c) => c.args[0].input)).toEqual([
+      { maxResults: 100 },
+      { maxResults: 100, nextToken: 'n' },
+    ]);
     expect(targets.map((t) => t.id)).toEqual(['EXT1']);
   });
 });

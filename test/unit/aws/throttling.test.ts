@@ -34,7 +34,9 @@ describe('a throttled AWS call is retried', () => {
       } else if (target === 'AmazonSSM.SendCommand') {
         answer = { Command: { CommandId: 'cmd-1', DocumentName: body.DocumentName, Status: 'Pending' } };
       } else if (target === 'AmazonSSM.ListCommandInvocations') {
-        answer = { CommandInvocations: [{ CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'Success', StatusDetails: 'Success' }] };
+        answer = {
+          CommandInvocations: [{ CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'Success', StatusDetails: 'Success' }],
+        };
       } else {
         status = 400;
         answer = { __type: 'UnknownOperationException', message: target };
@@ -62,7 +64,13 @@ describe('a throttled AWS call is retried', () => {
       executionId: 'exec-1',
       action: 'stress',
       faultType: 'cpu-stress',
-      target: { name: 'web', provider: 'aws', resourceType: 'aws:ec2:instance', id: 'i-1', key: 'aws:ec2:instance:i-1' },
+      target: {
+        name: 'web',
+        provider: 'aws',
+        resourceType: 'aws:ec2:instance',
+        id: 'i-1',
+        key: 'aws:ec2:instance:i-1',
+      },
       parameters: { loadPercent: 80, workers: 1 },
       expiresAt: new Date(Date.now() + 300_000),
     });

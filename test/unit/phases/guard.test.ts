@@ -46,7 +46,10 @@ describe('guard', () => {
       expect.objectContaining({ executionId: 'a', reason: 'alarm', alarmName: ALARM, message, at: ALARM_TIME }),
       expect.objectContaining({ executionId: 'b', reason: 'alarm', alarmName: ALARM, message, at: ALARM_TIME }),
     ]);
-    for (const [id, status] of [['a', 'OBSERVING'], ['b', 'INJECTING']] as const) {
+    for (const [id, status] of [
+      ['a', 'OBSERVING'],
+      ['b', 'INJECTING'],
+    ] as const) {
       expect(await stored(deps, id)).toMatchObject({
         status,
         safety: { violated: true, reason: message, source: 'alarm', at: ALARM_TIME },

@@ -12,7 +12,7 @@ import {
   type PhaseHarness,
 } from './support';
 
-const faultReverted = (deps: PhaseHarness, execution: Execution) =>
+const faultReverted = (_deps: PhaseHarness, execution: Execution) =>
   eventFrom(FaultReverted, {
     executionId: EXECUTION_ID,
     experimentId: execution.experimentId,

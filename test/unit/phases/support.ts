@@ -174,7 +174,13 @@ export const eventFrom = <S extends z.ZodObject>(
 ): BusEvent<z.output<S>> => eventOf(contract, contract.entry(detail), envelope);
 
 const ORDER: readonly Status[] = [
-  'REQUESTED', 'PREPARING', 'INJECTING', 'OBSERVING', 'REVERTING', 'RECOVERING', 'VALIDATING',
+  'REQUESTED',
+  'PREPARING',
+  'INJECTING',
+  'OBSERVING',
+  'REVERTING',
+  'RECOVERING',
+  'VALIDATING',
 ];
 const reached = (status: Status, stage: Status) =>
   !ORDER.includes(status) || ORDER.indexOf(status) >= ORDER.indexOf(stage);
