@@ -4,6 +4,7 @@ import { abortCommand } from './commands/abort';
 import { EXIT, UsageError } from './commands/common';
 import { gameDayCommand } from './commands/gameday';
 import { haltCommand } from './commands/halt';
+import { historyCommand } from './commands/history';
 import { localCommand } from './commands/local';
 import { pipelineCommand } from './commands/pipeline';
 import { releaseCommand } from './commands/release';
@@ -26,6 +27,7 @@ usage:
   faultline pipeline <event-or-job.json> --template <file> [--template <file> ...] --local
   faultline local [--port 4010]
   faultline status <executionId> [--json] [--stage S]
+  faultline history <experimentId> [--last N] [--json] [--stage S]
   faultline abort <executionId> [--stage S]
   faultline halt [--reason R] [--stage S]
   faultline resume [--stage S]
@@ -53,6 +55,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       stage: { type: 'string' },
       environment: { type: 'string' },
       reason: { type: 'string' },
+      last: { type: 'string' },
       template: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -90,6 +93,12 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
         );
       case 'status':
         return await statusCommand(required(arg, 'executionId'), { json: values.json, stage: values.stage }, out);
+      case 'history':
+        return await historyCommand(
+          required(arg, 'experimentId'),
+          { last: values.last, json: values.json, stage: values.stage },
+          out,
+        );
       case 'abort':
         return await abortCommand(required(arg, 'executionId'), values.stage, out);
       case 'halt':

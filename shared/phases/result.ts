@@ -1,6 +1,7 @@
 import type { DetailOf } from '../../events';
 import { ExperimentCompleted } from '../../events';
 import type { Execution, FaultRecord, JournalEntry } from '../domain/execution';
+import { executionScore } from '../domain/score';
 import type { BusEntry } from '../ports';
 
 type Completed = DetailOf<typeof ExperimentCompleted>;
@@ -72,4 +73,6 @@ export const resultDocument = (
       outcome: j.outcome,
       ...(j.error ? { error: j.error } : {}),
     })),
+  /** The resilience score, 0–100, or null when there is none (README "Resilience score"). */
+  score: executionScore(execution),
 });

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Output } from '../../cli/display';
+import { main } from '../../cli/main';
+import { EmbeddedRuntime } from '../../local/runtime';
+import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
+import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
+import { quickTemplate } from '../support/templates';
+
+const capture = () => {
+  const lines = { progress: [] as string[], result: [] as string[], error: [] as string[] };
+  const out: Output = {
+    progress: (l) => lines.progress.push(l),
+    result: (l) => lines.result.push(l),
+    error: (l) => lines.error.push(l),
+  };
+  return { out, lines };
+};
+
+/**
+ * `faultline history` reads a table that outlives the CLI process: a running embedded runtime
+ * (as `faultline local` serves it) reached through AWS_ENDPOINT_URL_DYNAMODB, as a deployed stack's.
+ */
+describe('faultline history', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-history-'));
+  let runtime: EmbeddedRuntime;
+  let endpoint: PutEventsServer;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    runtime = await EmbeddedRuntime.start({
+      faults: new InMemoryFaults(),
+      targets: { local: new StaticTargets() },
+      metrics: new StaticMetrics(),
+      alarms: new StaticAlarms(new Set(['local-p95-latency'])),
+      health: new StaticHealth(true),
+      tableName: 'faultline-local',
+    });
+    endpoint = await startPutEventsServer({ bus: runtime.bus, port: 0, customBusName: 'faultline-local' });
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = endpoint.url;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = runtime.dynamo.endpoint;
+    process.env.FAULTLINE_STAGE = 'local';
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await endpoint.close();
+    await runtime.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('after two runs of the same template lists both, newest first, with scores', async () => {
+    const template = join(dir, 'quick.yaml');
+    writeFileSync(template, stringify(quickTemplate()));
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { out, lines } = capture();
+      expect(await main(['run', template, '--json'], out)).toBe(0);
+      const document = JSON.parse(lines.result[0]!);
+      expect(document).toMatchObject({ verdict: 'PASSED', score: 100 });
+      ids.push(document.executionId);
+    }
+
+    const json = capture();
+    expect(await main(['history', 'quick-latency', '--json'], json.out)).toBe(0);
+    const entries = JSON.parse(json.lines.result[0]!);
+    expect(entries.map((e: { executionId: string }) => e.executionId)).toEqual([ids[1], ids[0]]);
+    expect(entries[0]).toEqual({
+      requestedAt: expect.any(String),
+      executionId: ids[1],
+      status: 'COMPLETED',
+      verdict: 'PASSED',
+      score: 100,
+      change: 0,
+    });
+    expect(entries[1]).toMatchObject({ executionId: ids[0], score: 100, change: null });
+    expect(entries[0].requestedAt > entries[1].requestedAt).toBe(true);
+
+    const text = capture();
+    expect(await main(['history', 'quick-latency'], text.out)).toBe(0);
+    const printed = text.lines.result.join('\n');
+    expect(printed).toMatch(/requested at\s+execution\s+status\s+verdict\s+score\s+change/);
+    expect(printed.indexOf(ids[1]!)).toBeLessThan(printed.indexOf(ids[0]!));
+    expect(printed).toMatch(new RegExp(`${ids[1]}\\s+COMPLETED\\s+PASSED\\s+100\\s+0`));
+    expect(printed).toContain('2 execution(s), scores oldest to newest ██');
+
+    const one = capture();
+    expect(await main(['history', 'quick-latency', '--last', '1', '--json'], one.out)).toBe(0);
+    expect(JSON.parse(one.lines.result[0]!).map((e: { executionId: string }) => e.executionId)).toEqual([ids[1]]);
+  }, 60_000);
+
+  it('an experiment without executions lists none; a bad --last exits 1', async () => {
+    const { out, lines } = capture();
+    expect(await main(['history', 'never-ran'], out)).toBe(0);
+    expect(lines.result).toEqual(['no executions of never-ran']);
+    const bad = capture();
+    expect(await main(['history', 'quick-latency', '--last', 'zero'], bad.out)).toBe(1);
+    expect(bad.lines.error.join('\n')).toMatch(/--last must be a whole number/);
+  });
+});
