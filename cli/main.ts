@@ -22,9 +22,9 @@ const USAGE = `faultline: resiliency experiments as data
 
 usage:
   faultline validate <template>
-  faultline run <template> [--local] [--dry-run] [--json] [--stage S] [--environment E]
-  faultline gameday <suite> [--local] [--json]
-  faultline pipeline <event-or-job.json> --template <file> [--template <file> ...] --local
+  faultline run <template> [--local] [--dry-run] [--json] [--junit F] [--stage S] [--environment E]
+  faultline gameday <suite> [--local] [--json] [--junit F]
+  faultline pipeline <event-or-job.json> --template <file> [--template <file> ...] --local [--junit F]
   faultline local [--port 4010]
   faultline status <executionId> [--json] [--stage S]
   faultline history <experimentId> [--last N] [--json] [--stage S]
@@ -37,6 +37,8 @@ Without --local, commands act on a deployed stack through the AWS SDK's standard
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_DYNAMODB, ...); the stack's
 bus and table are faultline-<stage> (--stage, or FAULTLINE_STAGE, default dev); the environment
 experiments run in is the stage unless --environment (or FAULTLINE_ENVIRONMENT) says otherwise.
+--junit F writes a JUnit XML report to F: one test case per experiment (PASSED passes, a dry run
+is skipped, anything else fails with its reasons).
 
 exit codes: 0 done (run: verdict PASSED, or a dry run), 1 bad input, refused to start or REJECTED,
 2 internal error, 3 verdict FAILED, 4 verdict INCONCLUSIVE, 5 ROLLBACK_FAILED (a fault may still
@@ -51,6 +53,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       local: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      junit: { type: 'string' },
       port: { type: 'string', default: '4010' },
       stage: { type: 'string' },
       environment: { type: 'string' },
@@ -76,19 +79,24 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
             local: values.local,
             dryRun: values['dry-run'],
             json: values.json,
+            junit: values.junit,
             stage: values.stage,
             environment: values.environment,
           },
           out,
         );
       case 'gameday':
-        return await gameDayCommand(required(arg, 'suite'), { json: values.json, local: values.local }, out);
+        return await gameDayCommand(
+          required(arg, 'suite'),
+          { json: values.json, local: values.local, junit: values.junit },
+          out,
+        );
       case 'local':
         return await localCommand(Number(values.port), out);
       case 'pipeline':
         return await pipelineCommand(
           required(arg, 'event-or-job.json'),
-          { templates: values.template ?? [], local: values.local },
+          { templates: values.template ?? [], local: values.local, junit: values.junit },
           out,
         );
       case 'status':

@@ -7,6 +7,7 @@ import { resultDocument } from '../../shared/phases/result';
 import { runGameDay } from '../../local/delivery';
 import { localBackend } from '../backend';
 import type { Output } from '../display';
+import { writeJunit } from '../junit';
 import { EXIT, progressOfEveryExecution, summaryTable, UsageError, waitForSteady, type ResultDocument } from './common';
 
 /**
@@ -16,7 +17,7 @@ import { EXIT, progressOfEveryExecution, summaryTable, UsageError, waitForSteady
  */
 export const gameDayCommand = async (
   path: string,
-  options: { json: boolean; local: boolean },
+  options: { json: boolean; local: boolean; junit?: string | undefined },
   out: Output,
 ): Promise<number> => {
   if (!existsSync(path)) throw new UsageError(`no suite at ${path}`);
@@ -62,6 +63,7 @@ export const gameDayCommand = async (
       join(reports, `gameday-${suite.name}-${summary.runId}.json`),
       `${JSON.stringify({ ...summary, results: documents }, null, 2)}\n`,
     );
+    if (options.junit) writeJunit(options.junit, { name: suite.name, documents });
     out.progress(
       `\njournals written to reports/ (one file per experiment, and gameday-${suite.name}-${summary.runId}.json)`,
     );

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { FaultlineError } from '../../shared/errors';
 import { storeTemplate } from '../../shared/delivery/bindings';
 import { LocalPipelineControl } from '../../shared/delivery/pipeline-control';
@@ -7,6 +8,7 @@ import type { BusEvent } from '../../shared/ports';
 import { deliverPipelineEvent, localDeliveryExtras, runPipelineJob } from '../../local/delivery';
 import { localBackend } from '../backend';
 import type { Output } from '../display';
+import { writeJunit } from '../junit';
 import {
   EXIT,
   progressOfEveryExecution,
@@ -24,7 +26,7 @@ import {
  */
 export const pipelineCommand = async (
   path: string,
-  options: { templates: string[]; local: boolean },
+  options: { templates: string[]; local: boolean; junit?: string | undefined },
   out: Output,
 ): Promise<number> => {
   if (!options.local)
@@ -57,10 +59,27 @@ export const pipelineCommand = async (
         extras: localDeliveryExtras({ pipelines: new LocalPipelineControl((line) => out.progress(line)) }),
       });
       out.result(`job ${run.final.kind} after ${run.invocations} invocation(s) of the gate`);
+      if (options.junit) {
+        // The job is answered once its experiments are final, or it failed: either way, no wait here.
+        const documents: ResultDocument[] = [];
+        for (const executionId of started) {
+          const execution = await backend.store.getExecution(executionId);
+          if (!execution) continue;
+          documents.push(
+            resultDocument(
+              execution,
+              await backend.store.listFaults(executionId),
+              await backend.store.readJournal(executionId),
+            ),
+          );
+        }
+        writeJunit(options.junit, { name: `pipeline ${basename(path)}`, documents });
+      }
       return run.final.kind === 'passed' ? EXIT.ok : EXIT.failed;
     }
     await deliverPipelineEvent(local.runtime, input as unknown as BusEvent);
     if (!started.length) {
+      if (options.junit) writeJunit(options.junit, { name: `pipeline ${basename(path)}`, documents: [] });
       out.result(
         'no experiment started: no stored template is bound to this pipeline, stage or action, or the state is not SUCCEEDED',
       );
@@ -78,6 +97,7 @@ export const pipelineCommand = async (
       );
     }
     await local.runtime.bus.idle();
+    if (options.junit) writeJunit(options.junit, { name: `pipeline ${basename(path)}`, documents });
     out.result(summaryTable(documents));
     return documents.some((d) => d.status === 'ROLLBACK_FAILED') ? EXIT.rollbackFailed : EXIT.ok;
   } finally {

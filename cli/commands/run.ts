@@ -7,6 +7,7 @@ import { resultDocument } from '../../shared/phases/result';
 import type { BusEvent } from '../../shared/ports';
 import { awsBackend, localBackend, stackNames, type Backend } from '../backend';
 import { journalLine, progressLine, type Output } from '../display';
+import { writeJunit } from '../junit';
 import { EXIT, readTemplate, summaryTable, UsageError } from './common';
 
 /** Refusals the CLI can tell before starting anything; prepare checks the same again. */
@@ -113,6 +114,7 @@ export const runCommand = async (
     local: boolean;
     dryRun: boolean;
     json: boolean;
+    junit?: string | undefined;
     stage?: string | undefined;
     environment?: string | undefined;
   },
@@ -131,6 +133,7 @@ export const runCommand = async (
       );
   try {
     const { execution, document } = await runOne(template, backend, { dryRun: options.dryRun }, out);
+    if (options.junit) writeJunit(options.junit, { name: template.id, documents: [document] });
     if (options.json) out.result(JSON.stringify(document, null, 2));
     else out.progress(summaryTable([document]));
     return exitFor(execution);

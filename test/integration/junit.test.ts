@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, type TestCase, type TestSuites } from 'junit2json';
+import type { Output } from '../../cli/display';
+import { main } from '../../cli/main';
+
+const root = join(__dirname, '../..');
+const capture = () => {
+  const lines: string[] = [];
+  const out: Output = { progress: (l) => lines.push(l), result: (l) => lines.push(l), error: (l) => lines.push(l) };
+  return { out, lines };
+};
+const properties = (c: TestCase) =>
+  Object.fromEntries(
+    ((c as { properties?: { name: string; value: unknown }[] }).properties ?? []).map((p) => [p.name, p.value]),
+  );
+
+/**
+ * `faultline gameday --junit`: the demo suite ends with instance termination COMPLETED/PASSED,
+ * network latency ABORTED/FAILED (its alarm) and dependency failure COMPLETED/FAILED; the report
+ * is read back by junit2json, as CI report tooling reads it.
+ */
+describe('faultline gameday --junit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-junit-'));
+  const cwd = process.cwd();
+  afterAll(() => {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the JUnit file of a game day with a FAILED and an ABORTED experiment is read back with the right failures', async () => {
+    const file = join(dir, 'out', 'junit.xml');
+    const { out, lines } = capture();
+    process.chdir(dir); // the game day also writes its journals to ./reports
+    let code: number;
+    try {
+      code = await main(['gameday', join(root, 'experiments/suites/demo.yaml'), '--local', '--junit', file], out);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect({ code, output: code === 0 ? '' : lines.join('\n') }).toEqual({ code: 0, output: '' });
+
+    const report = (await parse(readFileSync(file, 'utf8'))) as TestSuites;
+    expect(report.testsuite).toHaveLength(1);
+    const suite = report.testsuite![0]!;
+    expect(suite).toMatchObject({ name: 'demo', tests: 3, failures: 2, errors: 0, skipped: 0 });
+    const cases = suite.testcase!;
+    expect(cases.map((c) => c.name)).toEqual([
+      'demo-instance-termination',
+      'demo-network-latency',
+      'demo-dependency-failure',
+    ]);
+    const [passed, aborted, failed] = cases as [TestCase, TestCase, TestCase];
+
+    expect(passed.failure).toBeUndefined();
+    expect(passed.skipped).toBeUndefined();
+    expect(aborted.failure).toHaveLength(1);
+    expect(aborted.failure![0]).toMatchObject({ type: 'ABORTED', message: expect.stringMatching(/\S/) });
+    expect(failed.failure).toHaveLength(1);
+    expect(failed.failure![0]).toMatchObject({ type: 'FAILED', message: expect.stringMatching(/\S/) });
+
+    // The execution ids are those the game day reported, as properties; times are in seconds.
+    const [summary] = readdirSync(join(dir, 'reports')).filter((f) => f.startsWith('gameday-demo-'));
+    const { results } = JSON.parse(readFileSync(join(dir, 'reports', summary!), 'utf8')) as {
+      results: { executionId: string; reasons: string[] }[];
+    };
+    expect(cases.map((c) => properties(c).executionId)).toEqual(results.map((r) => r.executionId));
+    // Each failure carries the reasons of its result document.
+    for (const [c, r] of [
+      [aborted, results[1]!],
+      [failed, results[2]!],
+    ] as const) {
+      expect(r.reasons.length).toBeGreaterThan(0);
+      for (const reason of r.reasons) expect(c.failure![0]!.message).toContain(reason);
+    }
+    for (const c of cases) expect(c.time).toBeGreaterThan(0);
+    expect(properties(passed)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
+    expect(properties(aborted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
+    expect(properties(failed)).toMatchObject({ status: 'COMPLETED', verdict: 'FAILED' });
+  }, 180_000);
+});
