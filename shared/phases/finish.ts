@@ -1,3 +1,4 @@
+import { SafetyViolated } from '../../events';
 import {
   leaseKeys,
   type Execution,
@@ -163,6 +164,31 @@ export const recordViolation = async (
     if (marked) return marked;
   }
   throw new ContentionError(`execution ${executionId} kept changing while recording a safety violation`);
+};
+
+/**
+ * A safety violation written on the execution, then its announcement: `SafetyViolated`, or nothing
+ * when the execution has ended (there is nothing left to stop).
+ */
+export const violation = async (
+  deps: PhaseDependencies,
+  executionId: string,
+  stop: { source: 'alarm' | 'halt'; message: string; at: string; alarmName?: string },
+): Promise<BusEntry[]> => {
+  const { source, message, at, alarmName } = stop;
+  const execution = await recordViolation(deps, executionId, { violated: true, reason: message, source, at });
+  if (!execution) return [];
+  const { experimentId } = execution;
+  return [
+    SafetyViolated.entry({
+      executionId,
+      experimentId,
+      reason: source,
+      message,
+      at,
+      ...(alarmName ? { alarmName } : {}),
+    }),
+  ];
 };
 
 /** Faults that may still be active: anything not confirmed reverted, nor known never to have landed. */

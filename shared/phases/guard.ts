@@ -1,7 +1,7 @@
-import { SafetyViolated, type CloudWatchAlarmStateChange, type EventOf } from '../../events';
+import type { CloudWatchAlarmStateChange, EventOf } from '../../events';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { recordViolation } from './finish';
+import { violation } from './finish';
 
 /**
  * A stop-condition alarm in ALARM → SafetyViolated for every running execution that named it.
@@ -18,29 +18,15 @@ export const guard = async (
   for (const executionId of await deps.store.executionsWatchingAlarm(alarmName)) {
     // The violation is written on the execution first: a SafetyViolated that arrives late (or
     // never) can no longer let the run pass.
-    const execution = await recordViolation(deps, executionId, {
-      violated: true,
-      reason: message,
-      source: 'alarm',
-      at: event.time,
-    });
-    if (!execution) continue;
+    const announced = await violation(deps, executionId, { source: 'alarm', message, at: event.time, alarmName });
+    if (!announced.length) continue;
     await deps.store.journal(executionId, {
       phase: 'guard',
       action: 'alarm',
       outcome: 'ok',
       detail: { alarmName, reason: state.reason },
     });
-    entries.push(
-      SafetyViolated.entry({
-        executionId,
-        experimentId: execution.experimentId,
-        reason: 'alarm',
-        alarmName,
-        message,
-        at: event.time,
-      }),
-    );
+    entries.push(...announced);
   }
   return entries;
 };

@@ -12,7 +12,7 @@ import { actionDurationMs, windowMs } from '../domain/template';
 import { FaultlineError } from '../errors';
 import type { BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { finish, recordViolation, revertFaults, timerNames } from './finish';
+import { finish, violation, revertFaults, timerNames } from './finish';
 import { faultSummaries } from './result';
 import { executionIn } from './stale';
 
@@ -71,17 +71,7 @@ export const inject = async (
       outcome: 'skipped',
       detail: { reason: halt.reason },
     });
-    const message = `halted: ${halt.reason}`;
-    if (
-      !(await recordViolation(deps, executionId, {
-        violated: true,
-        reason: message,
-        source: 'halt',
-        at: now.toISOString(),
-      }))
-    )
-      return [];
-    return [SafetyViolated.entry({ executionId, experimentId, reason: 'halt', message, at: now.toISOString() })];
+    return violation(deps, executionId, { source: 'halt', message: `halted: ${halt.reason}`, at: now.toISOString() });
   }
 
   if (execution.safety.violated) {

@@ -1,13 +1,7 @@
-import {
-  ObservationCompleted,
-  ObservationWindowElapsed,
-  SafetyViolated,
-  type EventOf,
-  type FaultInjected,
-} from '../../events';
+import { ObservationCompleted, ObservationWindowElapsed, type EventOf, type FaultInjected } from '../../events';
 import { pause, type BusEntry } from '../ports';
 import type { PhaseDependencies } from './dependencies';
-import { recordViolation, timerNames } from './finish';
+import { violation, timerNames } from './finish';
 import { executionIn } from './stale';
 
 const PHASE = 'observe';
@@ -26,25 +20,8 @@ export const startObservation = async (
   // have missed) stops it here at the latest.
   const halt = await deps.store.haltState();
   if (halt) {
-    const message = `halted: ${halt.reason}`;
-    if (
-      !(await recordViolation(deps, executionId, {
-        violated: true,
-        reason: message,
-        source: 'halt',
-        at: deps.clock.now().toISOString(),
-      }))
-    )
-      return [];
-    return [
-      SafetyViolated.entry({
-        executionId,
-        experimentId: execution.experimentId,
-        reason: 'halt',
-        message,
-        at: deps.clock.now().toISOString(),
-      }),
-    ];
+    const at = deps.clock.now().toISOString();
+    return violation(deps, executionId, { source: 'halt', message: `halted: ${halt.reason}`, at });
   }
   await deps.timer.schedule({
     name: timerNames.observationEnd(executionId),
@@ -105,24 +82,7 @@ export const completeObservation = async (
       const state = await deps.alarms.inAlarm(stopAlarms);
       if (state.inAlarm.length) {
         const message = `stop-condition alarm ${state.inAlarm.join(', ')} in ALARM at the end of observation`;
-        if (
-          !(await recordViolation(deps, executionId, {
-            violated: true,
-            reason: message,
-            source: 'alarm',
-            at: now.toISOString(),
-          }))
-        )
-          return [];
-        return [
-          SafetyViolated.entry({
-            executionId,
-            experimentId: execution.experimentId,
-            reason: 'alarm',
-            message,
-            at: now.toISOString(),
-          }),
-        ];
+        return violation(deps, executionId, { source: 'alarm', message, at: now.toISOString() });
       }
       if (state.missing.length) unknown = `stop-condition alarm ${state.missing.join(', ')} no longer exists`;
     } catch (error) {
