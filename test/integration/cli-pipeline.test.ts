@@ -1,14 +1,8 @@
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import type { Output } from '../../cli/display';
+import { captureAll as capture } from '../support/cli-output';
 
 const root = join(__dirname, '../..');
-const capture = () => {
-  const lines: string[] = [];
-  const out: Output = { progress: (l) => lines.push(l), result: (l) => lines.push(l), error: (l) => lines.push(l) };
-  return { out, lines };
-};
-
 /**
  * `faultline pipeline --local` feeds the embedded runtime (real demo fleet) a CodePipeline event or
  * Invoke job as AWS sends it, with a template bound to the pipeline stored first.

@@ -3,22 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { main } from '../../cli/main';
-import type { Output } from '../../cli/display';
+import { captureByKind as capture } from '../support/cli-output';
 import { EmbeddedRuntime } from '../../local/runtime';
 import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
 import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
 import { quickTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';
-
-const capture = () => {
-  const lines = { progress: [] as string[], result: [] as string[], error: [] as string[] };
-  const out: Output = {
-    progress: (l) => lines.progress.push(l),
-    result: (l) => lines.result.push(l),
-    error: (l) => lines.error.push(l),
-  };
-  return { out, lines };
-};
 
 describe('faultline CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-cli-'));

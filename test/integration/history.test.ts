@@ -2,22 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Output } from '../../cli/display';
+import { captureByKind as capture } from '../support/cli-output';
 import { main } from '../../cli/main';
 import { EmbeddedRuntime } from '../../local/runtime';
 import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
 import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
 import { quickTemplate } from '../support/templates';
-
-const capture = () => {
-  const lines = { progress: [] as string[], result: [] as string[], error: [] as string[] };
-  const out: Output = {
-    progress: (l) => lines.progress.push(l),
-    result: (l) => lines.result.push(l),
-    error: (l) => lines.error.push(l),
-  };
-  return { out, lines };
-};
 
 /**
  * `faultline history` reads a table that outlives the CLI process: a running embedded runtime

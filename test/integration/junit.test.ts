@@ -2,15 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, type TestCase, type TestSuites } from 'junit2json';
-import type { Output } from '../../cli/display';
+import { captureAll as capture } from '../support/cli-output';
 import { main } from '../../cli/main';
 
 const root = join(__dirname, '../..');
-const capture = () => {
-  const lines: string[] = [];
-  const out: Output = { progress: (l) => lines.push(l), result: (l) => lines.push(l), error: (l) => lines.push(l) };
-  return { out, lines };
-};
 const properties = (c: TestCase) =>
   Object.fromEntries(
     ((c as { properties?: { name: string; value: unknown }[] }).properties ?? []).map((p) => [p.name, p.value]),
