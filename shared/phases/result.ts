@@ -2,6 +2,7 @@ import type { DetailOf } from '../../events';
 import { ExperimentCompleted } from '../../events';
 import type { Execution, FaultRecord, JournalEntry } from '../domain/execution';
 import { executionScore } from '../domain/score';
+import type { ExecutionSeries } from '../domain/series';
 import type { BusEntry } from '../ports';
 
 type Completed = DetailOf<typeof ExperimentCompleted>;
@@ -52,6 +53,7 @@ export const resultDocument = (
   execution: Execution,
   faults: readonly FaultRecord[],
   journal: readonly JournalEntry[],
+  series: ExecutionSeries | null = null,
 ) => ({
   ...resultOf(execution, faults),
   faults: faults.map((f) => ({
@@ -75,4 +77,6 @@ export const resultDocument = (
     })),
   /** The resilience score, 0–100, or null when there is none (README "Resilience score"). */
   score: executionScore(execution),
+  /** The figures over time with spans and markers, or null when none were recorded (docs/architecture.md §4). */
+  series,
 });
