@@ -10,15 +10,47 @@ import {
 } from '../domain/execution';
 import { ContentionError } from '../errors';
 import { pause, type BusEntry } from '../ports';
+import type {
+  AlarmWatchRepository,
+  ExecutionRepository,
+  FaultRepository,
+  JournalRepository,
+  LeaseRepository,
+} from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { completedEntry } from './result';
+
+/** What `releaseHolds` uses: the leases and alarm watches it gives back, and the revert deadline it cancels. */
+export type ReleaseHoldsDependencies = {
+  store: Pick<LeaseRepository, 'pinLease' | 'releaseLease'> & Pick<AlarmWatchRepository, 'unwatchAlarms'>;
+} & Pick<PhaseDependencies, 'timer'>;
+
+/** What `finish` uses: the final transition, the faults of the result, and `releaseHolds`. */
+export type FinishDependencies = ReleaseHoldsDependencies & {
+  store: Pick<ExecutionRepository, 'transition'> & Pick<FaultRepository, 'listFaults'>;
+} & Pick<PhaseDependencies, 'clock'>;
+
+/** What `revertWithRetries` uses: the provider, the retry settings, the journal and the clock it pauses on. */
+export type RevertWithRetriesDependencies = {
+  store: Pick<JournalRepository, 'journal'>;
+} & Pick<PhaseDependencies, 'faults' | 'settings' | 'clock'>;
+
+/** What `revertFaults` uses: `revertWithRetries`, and the fault records it moves. */
+export type RevertFaultsDependencies = RevertWithRetriesDependencies & {
+  store: Pick<FaultRepository, 'updateFault'>;
+};
+
+/** What `recordViolation` and `violation` use: the execution, read and marked. */
+export type ViolationDependencies = {
+  store: Pick<ExecutionRepository, 'getExecution' | 'transition'>;
+};
 
 /**
  * Moves an execution to a final status, gives back its leases and alarm watches, and returns the
  * ExperimentCompleted entry. Null (and nothing published) when the execution had moved on.
  */
 export const finish = async (
-  deps: PhaseDependencies,
+  deps: FinishDependencies,
   executionId: string,
   from: readonly Status[],
   to: FinalStatus,
@@ -41,7 +73,7 @@ export const finish = async (
  * Leases are given back, except when a fault may still be active (ROLLBACK_FAILED): then they are
  * pinned, never expire, and only a person gives them back (`faultline release`).
  */
-export const releaseHolds = async (deps: PhaseDependencies, execution: Execution): Promise<void> => {
+export const releaseHolds = async (deps: ReleaseHoldsDependencies, execution: Execution): Promise<void> => {
   for (const key of (execution.targets ?? []).flatMap(leaseKeys)) {
     if (execution.status === 'ROLLBACK_FAILED')
       await deps.store.pinLease(key, execution.executionId, (execution.reasons ?? []).join('; ') || 'rollback failed');
@@ -65,7 +97,7 @@ export const timerNames = {
  * Undoes one fault, retrying a failed call with doubling pauses (`revertAttempts`,
  * `revertBackoffMs`): one failed call is no reason to call a person. Throws the last error.
  */
-export const revertWithRetries = async (deps: PhaseDependencies, fault: FaultRecord): Promise<void> => {
+export const revertWithRetries = async (deps: RevertWithRetriesDependencies, fault: FaultRecord): Promise<void> => {
   const provider = deps.faults.forFault(fault.target.provider, fault.faultType);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -98,7 +130,7 @@ export interface RevertFailure {
  * `phase`. Never throws for a failed revert: the failures are returned, for RollbackFailed.
  */
 export const revertFaults = async (
-  deps: PhaseDependencies,
+  deps: RevertFaultsDependencies,
   executionId: string,
   faults: readonly FaultRecord[],
   how: { phase: string; from: readonly FaultState[]; note?: string; detail?: Record<string, unknown> },
@@ -148,7 +180,7 @@ export const ACTIVE_STATUSES: readonly Status[] = [
  * violation is kept. Null when the execution has ended (or does not exist): nothing to stop.
  */
 export const recordViolation = async (
-  deps: PhaseDependencies,
+  deps: ViolationDependencies,
   executionId: string,
   safety: SafetyState,
 ): Promise<Execution | null> => {
@@ -171,7 +203,7 @@ export const recordViolation = async (
  * when the execution has ended (there is nothing left to stop).
  */
 export const violation = async (
-  deps: PhaseDependencies,
+  deps: ViolationDependencies,
   executionId: string,
   stop: { source: 'alarm' | 'halt'; message: string; at: string; alarmName?: string },
 ): Promise<BusEntry[]> => {

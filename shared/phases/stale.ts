@@ -1,5 +1,11 @@
 import type { Execution, JournalEntry, Status } from '../domain/execution';
-import type { PhaseDependencies } from './dependencies';
+import type { ExecutionRepository, JournalRepository } from '../store/execution-store';
+
+/** What `journalStale` uses: the journal. */
+export type JournalStaleDependencies = { store: Pick<JournalRepository, 'journal'> };
+
+/** What `executionIn` uses: the execution, and `journalStale`. */
+export type ExecutionInDependencies = JournalStaleDependencies & { store: Pick<ExecutionRepository, 'getExecution'> };
 
 /**
  * The execution an event is about, when it is in one of `statuses` (and `ready`, when given);
@@ -8,7 +14,7 @@ import type { PhaseDependencies } from './dependencies';
  * writes nothing.
  */
 export const executionIn = async (
-  deps: PhaseDependencies,
+  deps: ExecutionInDependencies,
   executionId: string,
   statuses: readonly Status[],
   phase: string,
@@ -27,7 +33,7 @@ export const executionIn = async (
 
 /** Journals a stale event on its execution, when there is one. */
 export const journalStale = async (
-  deps: PhaseDependencies,
+  deps: JournalStaleDependencies,
   executionId: string,
   execution: Execution | undefined,
   phase: string,

@@ -3,11 +3,26 @@ import type { CriterionResult, Execution, FaultRecord, FinalStatus, Verdict } fr
 import type { SuccessCriterion } from '../domain/template';
 import { ContentionError } from '../errors';
 import type { BusEntry } from '../ports';
+import type {
+  AlarmWatchRepository,
+  ExecutionRepository,
+  FaultRepository,
+  JournalRepository,
+  LeaseRepository,
+} from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { finish, openFaults } from './finish';
 import { executionIn } from './stale';
 
 const PHASE = 'validate';
+
+/**
+ * What validate works with: the execution, its faults and journal, and what `finish` gives back
+ * (leases, alarm watches, the revert deadline).
+ */
+export type ValidateDependencies = {
+  store: ExecutionRepository & FaultRepository & JournalRepository & LeaseRepository & AlarmWatchRepository;
+} & Pick<PhaseDependencies, 'clock' | 'timer'>;
 
 const fmt = (n: number) => String(Math.round(n * 100) / 100);
 
@@ -98,7 +113,7 @@ export const judge = (
 /** RecoveryConfirmed | RecoveryTimedOut → verdict → ExperimentCompleted. */
 export const validate = async (
   event: EventOf<typeof RecoveryConfirmed> | EventOf<typeof RecoveryTimedOut>,
-  deps: PhaseDependencies,
+  deps: ValidateDependencies,
 ): Promise<BusEntry[]> => {
   const { executionId } = event.detail;
   // A safety violation may land between reading and writing: the version check makes us judge again.
