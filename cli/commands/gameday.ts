@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { formatScore, gameDayScore } from '../../shared/domain/score';
 import { FaultlineError } from '../../shared/errors';
 import { InvalidSuiteError } from '../../shared/delivery/suite';
 import { resolveSuiteFile } from '../../shared/delivery/suite-file';
@@ -40,6 +41,7 @@ export const gameDayCommand = async (
     progressOfEveryExecution(out, (experimentId) => out.progress(`\n== ${experimentId}`)),
   );
   let summary;
+  let score: number | null = null;
   try {
     if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
     summary = await runGameDay(local.runtime, path, { requestedBy: process.env.USER ?? 'cli' });
@@ -59,11 +61,12 @@ export const gameDayCommand = async (
         `${JSON.stringify(document, null, 2)}\n`,
       );
     }
+    score = gameDayScore(documents.map((d) => d.score));
     writeFileSync(
       join(reports, `gameday-${suite.name}-${summary.runId}.json`),
-      `${JSON.stringify({ ...summary, results: documents }, null, 2)}\n`,
+      `${JSON.stringify({ ...summary, score, results: documents }, null, 2)}\n`,
     );
-    if (options.junit) writeJunit(options.junit, { name: suite.name, documents });
+    if (options.junit) writeJunit(options.junit, { name: suite.name, documents, gameDayScore: score });
     out.progress(
       `\njournals written to reports/ (one file per experiment, and gameday-${suite.name}-${summary.runId}.json)`,
     );
@@ -75,10 +78,10 @@ export const gameDayCommand = async (
     out.error(`game day "${suite.name}" did not run: ${summary.reason ?? 'skipped'}`);
     return EXIT.refused;
   }
-  if (options.json) out.result(JSON.stringify({ ...summary, results: documents }, null, 2));
+  if (options.json) out.result(JSON.stringify({ ...summary, score, results: documents }, null, 2));
   else
     out.progress(
-      `\n${summaryTable(documents)}\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`,
+      `\n${summaryTable(documents)}\ngame-day score: ${formatScore(score)} (mean of ${documents.length} execution(s); README "Resilience score")\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`,
     );
   // The game day worked whatever its verdicts; a fault that may still be active is another matter.
   const stuck = documents.filter((d) => d.status === 'ROLLBACK_FAILED');

@@ -70,8 +70,16 @@ describe('faultline gameday --junit', () => {
       for (const reason of r.reasons) expect(c.failure![0]!.message).toContain(reason);
     }
     for (const c of cases) expect(c.time).toBeGreaterThan(0);
-    expect(properties(passed)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED' });
+    expect(properties(passed)).toMatchObject({ status: 'COMPLETED', verdict: 'PASSED', score: 100 });
     expect(properties(aborted)).toMatchObject({ status: 'ABORTED', verdict: 'FAILED' });
     expect(properties(failed)).toMatchObject({ status: 'COMPLETED', verdict: 'FAILED' });
+    expect(properties(aborted).score).toBe(0);
+
+    // The game day's score: the suite's property, the game-day JSON, and a line of the output.
+    const { score } = JSON.parse(readFileSync(join(dir, 'reports', summary!), 'utf8')) as { score: number };
+    const scores = results.map((r) => (r as unknown as { score: number | null }).score ?? 0);
+    expect(score).toBe(Math.round(scores.reduce((a, b) => a + b, 0) / scores.length));
+    expect(properties(suite as unknown as TestCase)).toEqual({ gameDayScore: score });
+    expect(lines.join('\n')).toContain(`game-day score: ${score} (mean of 3 execution(s)`);
   }, 180_000);
 });

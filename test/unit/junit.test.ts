@@ -1,5 +1,5 @@
 import { parse, type TestCase, type TestSuites } from 'junit2json';
-import { escapeXml, junitXml } from '../../cli/junit';
+import { escapeXml, junitXml } from '../../shared/report/junit';
 import type { resultDocument } from '../../shared/phases/result';
 
 type ResultDocument = ReturnType<typeof resultDocument>;
@@ -23,6 +23,8 @@ const doc = (overrides: Partial<ResultDocument>): ResultDocument =>
     requestedAt: '2026-01-01T10:00:00.000Z',
     completedAt: '2026-01-01T10:01:30.500Z',
     timeline: [],
+    score: 100,
+    series: null,
     ...overrides,
   }) as ResultDocument;
 
@@ -110,6 +112,36 @@ describe('JUnit report of result documents', () => {
       recoverySeconds: 42.5,
       'criterion.1.availability': 'expected >= 99%, actual 99.6%, met',
     });
+  });
+
+  it('carries the resilience score as a property of each test case, and leaves it out when there is none', async () => {
+    const report = await read(
+      junitXml({
+        name: 'scores',
+        documents: [
+          doc({ executionId: 'scored', verdict: 'FAILED', score: 50 }),
+          doc({ executionId: 'unscored', status: 'REJECTED', verdict: 'INCONCLUSIVE', score: null }),
+        ],
+      }),
+    );
+    const [scored, unscored] = report.testsuite![0]!.testcase! as [TestCase, TestCase];
+    expect(props(scored)).toMatchObject({ executionId: 'scored', score: 50 });
+    expect(props(unscored)).toHaveProperty('executionId', 'unscored');
+    expect(props(unscored)).not.toHaveProperty('score');
+  });
+
+  it("a game day's score is a property of its test suite, absent when there is none", async () => {
+    const suiteProps = (s: unknown) =>
+      Object.fromEntries(
+        ((s as { properties?: { name: string; value: unknown }[] }).properties ?? []).map((p) => [p.name, p.value]),
+      );
+    const withScore = await read(junitXml({ name: 'demo', documents: documents.slice(0, 2), gameDayScore: 67 }));
+    expect(suiteProps(withScore.testsuite![0])).toEqual({ gameDayScore: 67 });
+    expect(withScore.testsuite![0]).toMatchObject({ tests: 2, failures: 1 });
+    for (const gameDayScore of [undefined, null]) {
+      const without = await read(junitXml({ name: 'demo', documents: documents.slice(0, 2), gameDayScore }));
+      expect(suiteProps(without.testsuite![0])).toEqual({});
+    }
   });
 
   it('an empty run is a well-formed report with no tests', async () => {
