@@ -4,6 +4,7 @@
  */
 import type { FaultType } from './domain/faults';
 import type { FaultRecord, Metrics, ResolvedTarget } from './domain/execution';
+import type { Series } from './domain/series';
 import type { TargetSpec, Template } from './domain/template';
 
 export type { BusEntry, BusEvent } from '../events/envelope';
@@ -71,6 +72,17 @@ export interface TargetResolver {
 export interface MetricsSource {
   /** Figures over [from, to], or undefined fields where nothing was measured. */
   measure(template: Template, window: { from: Date; to: Date }): Promise<Metrics>;
+  /**
+   * The same figures over time: one point per period of `periodSeconds` (or the source's finest
+   * period above it) from `from` to `to`. A figure the source does not measure has no series.
+   */
+  timeSeries(template: Template, window: { from: Date; to: Date }, periodSeconds: number): Promise<SeriesResult>;
+}
+
+/** The series a source measured, and the period it used. */
+export interface SeriesResult {
+  periodSeconds: number;
+  series: Series[];
 }
 
 export interface AlarmSource {

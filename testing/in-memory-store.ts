@@ -2,6 +2,10 @@ import type { Execution, FaultRecord, FaultState, JournalEntry, Status } from '.
 import { FINAL_STATUSES } from '../shared/domain/execution';
 import type { Template } from '../shared/domain/template';
 import { FaultlineError } from '../shared/errors';
+import { chainEntry, chainHead } from '../shared/domain/journal-chain';
+import { storedEntry } from '../shared/store/journal';
+import { seriesBody } from '../shared/store/series';
+import type { ExecutionSeries } from '../shared/domain/series';
 import type { BusEntry, Clock } from '../shared/ports';
 import type { EventClaim, Lease, Store, TransitionRequest } from '../shared/store/execution-store';
 
@@ -18,7 +22,7 @@ export class InMemoryStore implements Store {
   private readonly templates = new Map<string, Template>();
   private readonly executions = new Map<string, Execution>();
   private readonly history: { executionId: string; experimentId: string; requestedAt: string }[] = [];
-  private readonly journals = new Map<string, (JournalEntry & { seq: number })[]>();
+  private readonly journals = new Map<string, JournalEntry[]>();
   private readonly faults = new Map<string, FaultRecord>();
   private readonly leases = new Map<string, Lease>();
   private readonly watches = new Map<string, Set<string>>();
@@ -27,8 +31,8 @@ export class InMemoryStore implements Store {
     { state: 'IN_PROGRESS' | 'PROCESSED'; lockedUntil?: string; ttl: number; published?: boolean; outputs?: string }
   >();
   private readonly records = new Map<string, Record<string, unknown>>();
+  private readonly series = new Map<string, string>();
   private haltSwitch: { reason: string; by: string; at: string } | undefined;
-  private seq = 0;
 
   constructor(private readonly clock: Clock = { now: () => new Date() }) {}
 
@@ -93,16 +97,15 @@ export class InMemoryStore implements Store {
       .map((h) => h.executionId);
   }
 
-  async journal(executionId: string, entry: Omit<JournalEntry, 'at'> & { at?: string }): Promise<void> {
+  async journal(executionId: string, entry: Parameters<Store['journal']>[1]): Promise<void> {
     const list = this.journals.get(executionId) ?? [];
-    list.push({ ...copy(entry), at: entry.at ?? this.clock.now().toISOString(), seq: this.seq++ });
+    const content = storedEntry({ ...entry, at: entry.at ?? this.clock.now().toISOString() });
+    list.push(chainEntry(executionId, chainHead(list), content));
     this.journals.set(executionId, list);
   }
 
   async readJournal(executionId: string): Promise<JournalEntry[]> {
-    return [...(this.journals.get(executionId) ?? [])]
-      .sort((a, b) => a.at.localeCompare(b.at) || a.seq - b.seq)
-      .map(({ seq: _seq, ...entry }) => copy(entry));
+    return (this.journals.get(executionId) ?? []).map(copy);
   }
 
   private faultKey = (f: Pick<FaultRecord, 'executionId' | 'action' | 'target'>) =>
@@ -276,5 +279,16 @@ export class InMemoryStore implements Store {
     if (condition && !condition.expected.includes(current[condition.field])) return false;
     this.records.set(`${kind}#${id}`, { ...current, ...copy(set) });
     return true;
+  }
+
+  async putSeries(executionId: string, series: ExecutionSeries): Promise<boolean> {
+    if (this.series.has(executionId)) return false;
+    this.series.set(executionId, seriesBody(series));
+    return true;
+  }
+
+  async readSeries(executionId: string): Promise<ExecutionSeries | null> {
+    const body = this.series.get(executionId);
+    return body === undefined ? null : (JSON.parse(body) as ExecutionSeries);
   }
 }

@@ -1,6 +1,7 @@
 import type { FaultRecord, Metrics, ResolvedTarget } from '../shared/domain/execution';
 import { ALL_FAULT_TYPES, type FaultType } from '../shared/domain/faults';
-import type { TargetSpec } from '../shared/domain/template';
+import type { TargetSpec, Template } from '../shared/domain/template';
+import { seriesOf } from '../shared/domain/series';
 import { UnknownFaultTypeError } from '../shared/errors';
 import type {
   AlarmSource,
@@ -75,6 +76,13 @@ export class StaticMetrics implements MetricsSource {
   ) {}
   async measure(): Promise<Metrics> {
     return structuredClone(this.figures);
+  }
+  /** The same figures in every period of the window. */
+  async timeSeries(_template: Template, window: { from: Date; to: Date }, periodSeconds: number) {
+    const periods = [];
+    for (let start = window.from.getTime(); start < window.to.getTime(); start += periodSeconds * 1000)
+      periods.push({ start, ...structuredClone(this.figures) });
+    return { periodSeconds, series: seriesOf(periods, periodSeconds) };
   }
 }
 

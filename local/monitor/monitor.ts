@@ -4,7 +4,8 @@ import * as z from 'zod';
 import { ConfigurationError } from '../../shared/errors';
 import type { Metrics, ResolvedTarget } from '../../shared/domain/execution';
 import type { Template } from '../../shared/domain/template';
-import type { AlarmSource, BusEvent, Clock, HealthCheck, MetricsSource } from '../../shared/ports';
+import type { AlarmSource, BusEvent, Clock, HealthCheck, MetricsSource, SeriesResult } from '../../shared/ports';
+import { seriesOf, type PeriodFigures } from '../../shared/domain/series';
 import type { DemoFleet, DependencyStatus, ReplicaStatus } from '../fleet';
 import {
   AlarmEvaluator,
@@ -191,6 +192,36 @@ export class LocalMonitor implements MetricsSource, AlarmSource, HealthCheck {
       to: window.to.toISOString(),
       ...(summary.availabilityPercent === undefined ? {} : { availabilityPercent: summary.availabilityPercent }),
       ...(summary.latencyMs ? { latencyMs: { ...summary.latencyMs } } : {}),
+    };
+  }
+
+  /**
+   * MetricsSource: the probes' figures per period (at least a second), and the busiest member's
+   * CPU, over the window.
+   */
+  async timeSeries(
+    _template: Template,
+    window: { from: Date; to: Date },
+    periodSeconds: number,
+  ): Promise<SeriesResult> {
+    const period = Math.max(1, Math.ceil(periodSeconds));
+    const stepMs = period * 1000;
+    const periods: PeriodFigures[] = [];
+    for (let start = window.from.getTime(); start < window.to.getTime(); start += stepMs) {
+      const end = Math.min(start + stepMs, window.to.getTime());
+      const probes = summarizeProbes(this.series.probes(start, end));
+      const cpu = this.series.hosts(start, end).map((h) => h.cpuPercent);
+      periods.push({
+        start,
+        ...(probes.requests > 0 ? { requests: (probes.requests * stepMs) / (end - start) } : {}),
+        ...(probes.availabilityPercent === undefined ? {} : { availabilityPercent: probes.availabilityPercent }),
+        ...(probes.latencyMs ? { latencyMs: probes.latencyMs } : {}),
+        ...(cpu.length ? { extra: { maxCpuPercent: Math.max(...cpu) } } : {}),
+      });
+    }
+    return {
+      periodSeconds: period,
+      series: seriesOf(periods, period, [{ name: 'maxCpuPercent', label: "Busiest member's CPU", unit: '%' }]),
     };
   }
 

@@ -9,7 +9,8 @@ import * as z from 'zod';
 import type { Metrics } from '../domain/execution';
 import type { Template } from '../domain/template';
 import { FaultlineError } from '../errors';
-import type { AlarmSource, MetricsSource } from '../ports';
+import type { AlarmSource, MetricsSource, SeriesResult } from '../ports';
+import { seriesOf, type PeriodFigures } from '../domain/series';
 import { chunks } from './aws-error';
 
 /** One CloudWatch metric and the statistic read from it. */
@@ -115,6 +116,39 @@ export interface CloudWatchMetricsOptions {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
+/** One query's answer over all pages: values with their periods' start times, and its status. */
+interface Fetched {
+  values: number[];
+  timestamps: number[];
+  status?: string;
+}
+
+/** The queries of a set, ids `requests`, `errors<i>`, `latency<p>`, at one period. */
+const queriesOf = (set: MetricQuerySet, period: number) => {
+  const query = (id: string, m: MetricSpec): MetricDataQuery => ({
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: m.namespace,
+        MetricName: m.metricName,
+        Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: period,
+      Stat: m.stat,
+    },
+    ReturnData: true,
+  });
+  const latency = PERCENTILES.flatMap((p) => (set.latency?.[p] ? [[p, set.latency[p]] as const] : []));
+  return {
+    latency,
+    queries: [
+      query('requests', set.requests),
+      ...set.errors.map((m, i) => query(`errors${i}`, m)),
+      ...latency.map(([p, m]) => query(`latency${p}`, m)),
+    ],
+  };
+};
+
 /** MetricsSource on CloudWatch GetMetricData. */
 export class CloudWatchMetricsSource implements MetricsSource {
   private readonly queriesFor: (template: Template) => MetricQuerySet | undefined;
@@ -136,25 +170,7 @@ export class CloudWatchMetricsSource implements MetricsSource {
     // One period as long as the window: a percentile of the whole window, not an average of
     // per-minute percentiles. CloudWatch accepts multiples of 60 s for standard metrics.
     const period = Math.max(60, Math.ceil(windowSeconds / 60) * 60);
-    const query = (id: string, m: MetricSpec): MetricDataQuery => ({
-      Id: id,
-      MetricStat: {
-        Metric: {
-          Namespace: m.namespace,
-          MetricName: m.metricName,
-          Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })),
-        },
-        Period: period,
-        Stat: m.stat,
-      },
-      ReturnData: true,
-    });
-    const latency = PERCENTILES.flatMap((p) => (set.latency?.[p] ? [[p, set.latency[p]] as const] : []));
-    const queries = [
-      query('requests', set.requests),
-      ...set.errors.map((m, i) => query(`errors${i}`, m)),
-      ...latency.map(([p, m]) => query(`latency${p}`, m)),
-    ];
+    const { latency, queries } = queriesOf(set, period);
 
     const results = await this.fetch(queries, window);
     const values = (id: string): number[] => results.get(id)?.values ?? [];
@@ -182,11 +198,52 @@ export class CloudWatchMetricsSource implements MetricsSource {
     return metrics;
   }
 
-  private async fetch(
-    queries: MetricDataQuery[],
-    window: { from: Date; to: Date },
-  ): Promise<Map<string, { values: number[]; status?: string }>> {
-    const results = new Map<string, { values: number[]; status?: string }>();
+  /**
+   * The same queries per period: CloudWatch periods are whole minutes for standard metrics, so
+   * the period is rounded up to one. A point where CloudWatch has no datapoint is null (ALB
+   * publishes no zero counts, so a period with requests but no error count has no errors).
+   */
+  async timeSeries(template: Template, window: { from: Date; to: Date }, periodSeconds: number): Promise<SeriesResult> {
+    const period = Math.max(60, Math.ceil(periodSeconds / 60) * 60);
+    const set = this.queriesFor(template);
+    if (!set || window.to.getTime() <= window.from.getTime()) return { periodSeconds: period, series: [] };
+    const { latency, queries } = queriesOf(set, period);
+    const results = await this.fetch(queries, window);
+    const byTime = (id: string): Map<number, number> | undefined => {
+      const r = results.get(id);
+      if (!r || r.status === 'InternalError') return undefined;
+      return new Map(r.timestamps.map((t, i) => [t, r.values[i]!]));
+    };
+    const requests = byTime('requests');
+    const errors = set.errors.map((_, i) => byTime(`errors${i}`));
+    const latencies = latency.map(([p]) => [p, byTime(`latency${p}`)] as const);
+    const starts = new Set<number>();
+    for (const r of results.values()) for (const t of r.timestamps) starts.add(t);
+    const periods = [...starts]
+      .sort((a, b) => a - b)
+      .map((start): PeriodFigures => {
+        const count = requests?.get(start);
+        const figures: PeriodFigures = { start };
+        if (count !== undefined) {
+          figures.requests = count;
+          if (count > 0 && errors.every((e) => e !== undefined)) {
+            const failed = sum(errors.map((e) => e!.get(start) ?? 0));
+            figures.availabilityPercent = Math.min(100, Math.max(0, (1 - failed / count) * 100));
+          }
+        }
+        const latencyMs: NonNullable<PeriodFigures['latencyMs']> = {};
+        for (const [p, values] of latencies) {
+          const v = values?.get(start);
+          if (v !== undefined) latencyMs[p] = v * set.latencyToMs;
+        }
+        if (Object.keys(latencyMs).length) figures.latencyMs = latencyMs;
+        return figures;
+      });
+    return { periodSeconds: period, series: seriesOf(periods, period) };
+  }
+
+  private async fetch(queries: MetricDataQuery[], window: { from: Date; to: Date }): Promise<Map<string, Fetched>> {
+    const results = new Map<string, Fetched>();
     let nextToken: string | undefined;
     do {
       let page;
@@ -209,10 +266,11 @@ export class CloudWatchMetricsSource implements MetricsSource {
     return results;
   }
 
-  private merge(results: Map<string, { values: number[]; status?: string }>, r: MetricDataResult): void {
+  private merge(results: Map<string, Fetched>, r: MetricDataResult): void {
     if (!r.Id) return;
-    const entry = results.get(r.Id) ?? { values: [] };
+    const entry = results.get(r.Id) ?? { values: [], timestamps: [] };
     entry.values.push(...(r.Values ?? []));
+    entry.timestamps.push(...(r.Timestamps ?? []).map((t) => new Date(t).getTime()));
     // InternalError on any page makes the whole series unknown; PartialData is completed by paging.
     if (r.StatusCode === 'InternalError' || entry.status === undefined) entry.status = r.StatusCode;
     results.set(r.Id, entry);

@@ -141,6 +141,10 @@ export interface JournalEntry {
   outcome: JournalOutcome;
   detail?: Record<string, unknown>;
   error?: string;
+  /** Its place in the execution's journal chain (1, 2, ...), the previous entry's hash and its own (journal-chain.ts). */
+  seq?: number;
+  prev?: string;
+  hash?: string;
 }
 
 /** A new execution id. */

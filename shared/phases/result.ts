@@ -1,6 +1,7 @@
 import type { DetailOf } from '../../events';
 import { ExperimentCompleted } from '../../events';
 import type { Execution, FaultRecord, JournalEntry } from '../domain/execution';
+import { chainHead } from '../domain/journal-chain';
 import { executionScore } from '../domain/score';
 import type { ExecutionSeries } from '../domain/series';
 import type { BusEntry } from '../ports';
@@ -66,15 +67,18 @@ export const resultDocument = (
     revertedAt: f.revertedAt ?? null,
   })),
   safety: { violated: execution.safety.violated, reason: execution.safety.reason ?? null },
-  timeline: [...journal]
-    .sort((a, b) => a.at.localeCompare(b.at))
-    .map((j) => ({
-      at: j.at,
-      phase: j.phase,
-      event: j.action,
-      outcome: j.outcome,
-      ...(j.error ? { error: j.error } : {}),
-    })),
+  /** The journal in chain order: each entry whole, with its link, so that `faultline verify` can recompute the chain. */
+  timeline: journal.map((j) => ({
+    at: j.at,
+    phase: j.phase,
+    event: j.action,
+    outcome: j.outcome,
+    ...(j.error !== undefined ? { error: j.error } : {}),
+    ...(j.detail !== undefined ? { detail: j.detail } : {}),
+    ...(j.seq !== undefined ? { seq: j.seq, prev: j.prev, hash: j.hash } : {}),
+  })),
+  /** The last link of the journal's hash chain when the document was made (journal-chain.ts). */
+  journalHead: chainHead(journal) ?? null,
   /** The resilience score, 0–100, or null when there is none (README "Resilience score"). */
   score: executionScore(execution),
   /** The figures over time with spans and markers, or null when none were recorded (docs/architecture.md §4). */

@@ -8,6 +8,7 @@ import { HaltSwitch, type HaltSwitchRepository } from './halt-switch';
 import { Journal, type JournalRepository } from './journal';
 import { Leases, type LeaseRepository } from './leases';
 import { Records, type RecordRepository } from './records';
+import { SeriesRecords, type SeriesRepository } from './series';
 import { Table } from './table';
 import { Templates, type TemplateRepository } from './templates';
 
@@ -19,6 +20,7 @@ export type { HaltState, HaltSwitchRepository } from './halt-switch';
 export type { JournalRepository } from './journal';
 export type { Lease, LeaseRepository } from './leases';
 export type { RecordRepository } from './records';
+export type { SeriesRepository } from './series';
 export type { TemplateRepository } from './templates';
 
 /**
@@ -33,7 +35,8 @@ export type Store = TemplateRepository &
   AlarmWatchRepository &
   EventClaimRepository &
   HaltSwitchRepository &
-  RecordRepository;
+  RecordRepository &
+  SeriesRepository;
 
 /**
  * The store on DynamoDB (one table, docs/architecture.md §4): the repositories of its access patterns
@@ -50,6 +53,7 @@ export class ExecutionStore implements Store {
   private readonly claims: EventClaimRepository;
   private readonly haltSwitch: HaltSwitchRepository;
   private readonly records: RecordRepository;
+  private readonly series: SeriesRepository;
 
   constructor(client: DynamoDBClient, tableName: string, clock: Clock = { now: () => new Date() }) {
     const table = new Table(client, tableName, clock);
@@ -62,6 +66,7 @@ export class ExecutionStore implements Store {
     this.claims = new EventClaims(table);
     this.haltSwitch = new HaltSwitch(table);
     this.records = new Records(table);
+    this.series = new SeriesRecords(table);
   }
 
   putTemplate: Store['putTemplate'] = (template) => this.templates.putTemplate(template);
@@ -110,4 +115,7 @@ export class ExecutionStore implements Store {
   getRecord: Store['getRecord'] = <T>(kind: string, id: string) => this.records.getRecord<T>(kind, id);
   updateRecord: Store['updateRecord'] = (kind, id, set, condition) =>
     this.records.updateRecord(kind, id, set, condition);
+
+  putSeries: Store['putSeries'] = (executionId, series) => this.series.putSeries(executionId, series);
+  readSeries: Store['readSeries'] = (executionId) => this.series.readSeries(executionId);
 }

@@ -8,7 +8,12 @@ export const keys = {
   executionPartition: (executionId: string) => `EXEC#${executionId}`,
   history: (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'HISTORY' }),
   journalPrefix: 'LOG#',
-  journal: (executionId: string, at: string, seq: string) => ({ pk: `EXEC#${executionId}`, sk: `LOG#${at}#${seq}` }),
+  /** Journal entries by their place in the chain: the query order is the chain's order. */
+  journal: (executionId: string, seq: number) => ({
+    pk: `EXEC#${executionId}`,
+    sk: `LOG#${String(seq).padStart(10, '0')}`,
+  }),
+  series: (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'SERIES' }),
   faultPrefix: 'FAULT#',
   fault: (executionId: string, action: string, targetKey: string) => ({
     pk: `EXEC#${executionId}`,

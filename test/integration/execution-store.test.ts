@@ -4,6 +4,8 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo';
 import { ExecutionStore, type Store } from '../../shared/store/execution-store';
 import { InMemoryStore } from '../../testing/in-memory-store';
 import { quickTemplate } from '../support/templates';
+import { chainHead, chainProblems, GENESIS } from '../../shared/domain/journal-chain';
+import type { ExecutionSeries } from '../../shared/domain/series';
 
 const execution = (executionId: string): Execution => ({
   executionId,
@@ -133,6 +135,50 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     }
     const journal = await store.readJournal('j');
     expect(journal.map((j) => j.action)).toEqual(Array.from({ length: 30 }, (_, i) => `step ${i}`));
+  });
+
+  it('journal entries form one hash chain, even when written concurrently', async () => {
+    await store.createExecution(execution('chain'));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        store.journal('chain', { phase: 'test', action: `writer ${i}`, outcome: 'ok', detail: { i, ratio: 0.1 } }),
+      ),
+    );
+    const journal = await store.readJournal('chain');
+    expect(journal.map((j) => j.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(new Set(journal.map((j) => j.action)).size).toBe(12);
+    expect(journal[0]!.prev).toBe(GENESIS);
+    expect(chainProblems('chain', journal, chainHead(journal))).toEqual([]);
+    // What was read is what was hashed: one changed field breaks it.
+    const altered = journal.map((j, i) => (i === 5 ? { ...j, outcome: 'failed' as const } : j));
+    expect(chainProblems('chain', altered, chainHead(journal))).toEqual([
+      expect.stringContaining('entry 6 (test writer'),
+    ]);
+  });
+
+  it("an execution's series is stored once and read back whole", async () => {
+    const series: ExecutionSeries = {
+      from: '2026-11-29T10:00:00.000Z',
+      to: '2026-11-29T10:01:00.000Z',
+      periodSeconds: 1,
+      series: [
+        {
+          name: 'availabilityPercent',
+          label: 'Availability',
+          unit: '%',
+          points: [
+            [1, 100],
+            [2, null],
+          ],
+        },
+      ],
+      spans: [{ name: 'observation', from: '2026-11-29T10:00:10.000Z', to: '2026-11-29T10:00:40.000Z' }],
+      markers: [{ at: '2026-11-29T10:00:10.000Z', kind: 'fault-injected', label: 'kill injected on r1' }],
+    };
+    expect(await store.readSeries('s')).toBeNull();
+    expect(await store.putSeries('s', series)).toBe(true);
+    expect(await store.putSeries('s', { ...series, series: [] })).toBe(false);
+    expect(await store.readSeries('s')).toEqual(series);
   });
 
   it('the halt switch', async () => {
