@@ -66,7 +66,10 @@ export const defaultSettings = (overrides: Partial<PhaseSettings> = {}): PhaseSe
   ...overrides,
 });
 
-/** Everything a phase function works with, handed in by AWS wiring, the embedded runtime or a test. */
+/**
+ * Everything the phase functions work with, built whole by AWS wiring, the embedded runtime or a
+ * test. Each function declares only the part it uses (its repositories and a `Pick` of the ports).
+ */
 export interface PhaseDependencies {
   store: Store;
   publisher: EventPublisher;

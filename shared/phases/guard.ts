@@ -1,7 +1,10 @@
 import type { CloudWatchAlarmStateChange, EventOf } from '../../events';
 import type { BusEntry } from '../ports';
-import type { PhaseDependencies } from './dependencies';
+import type { AlarmWatchRepository, ExecutionRepository, JournalRepository } from '../store/execution-store';
 import { violation } from './finish';
+
+/** What guard works with: who watches the alarm, and the executions it marks and journals. Nothing else. */
+export type GuardDependencies = { store: AlarmWatchRepository & ExecutionRepository & JournalRepository };
 
 /**
  * A stop-condition alarm in ALARM → SafetyViolated for every running execution that named it.
@@ -9,7 +12,7 @@ import { violation } from './finish';
  */
 export const guard = async (
   event: EventOf<typeof CloudWatchAlarmStateChange>,
-  deps: PhaseDependencies,
+  deps: GuardDependencies,
 ): Promise<BusEntry[]> => {
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return [];

@@ -11,12 +11,41 @@ import type { FaultType } from '../domain/faults';
 import { actionDurationMs, windowMs } from '../domain/template';
 import { FaultlineError } from '../errors';
 import type { BusEntry } from '../ports';
+import type {
+  AlarmWatchRepository,
+  ExecutionRepository,
+  FaultRepository,
+  HaltSwitchRepository,
+  JournalRepository,
+  LeaseRepository,
+} from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
-import { finish, violation, revertFaults, timerNames } from './finish';
+import {
+  finish,
+  violation,
+  revertFaults,
+  timerNames,
+  type FinishDependencies,
+  type RevertFaultsDependencies,
+} from './finish';
 import { faultSummaries } from './result';
 import { executionIn } from './stale';
 
 const PHASE = 'inject';
+
+/**
+ * What inject works with: the execution, its fault records and journal, the halt switch, the
+ * revert deadline's timer and the providers; and, to undo its own faults after a stop, what
+ * `finish` gives back (leases, alarm watches) and the revert retry settings.
+ */
+export type InjectDependencies = {
+  store: ExecutionRepository &
+    FaultRepository &
+    JournalRepository &
+    HaltSwitchRepository &
+    LeaseRepository &
+    AlarmWatchRepository;
+} & Pick<PhaseDependencies, 'clock' | 'timer' | 'faults' | 'settings'>;
 
 /** Another attempt is injecting this fault right now; this one is retried later. */
 export class InjectionInProgressError extends FaultlineError {}
@@ -29,7 +58,7 @@ export class InjectionInProgressError extends FaultlineError {}
  */
 export const inject = async (
   event: EventOf<typeof ExperimentStarted>,
-  deps: PhaseDependencies,
+  deps: InjectDependencies,
 ): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
   const { executionId } = event.detail;
@@ -262,7 +291,7 @@ export const inject = async (
  * RollbackFailed calls for a human; if it had ended already, its targets are leased again.
  */
 const revertOwn = async (
-  deps: PhaseDependencies,
+  deps: RevertFaultsDependencies & FinishDependencies & { store: Pick<LeaseRepository, 'pinLease'> },
   execution: Execution,
   injected: readonly FaultRecord[],
 ): Promise<BusEntry[]> => {

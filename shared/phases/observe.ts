@@ -1,15 +1,26 @@
 import { ObservationCompleted, ObservationWindowElapsed, type EventOf, type FaultInjected } from '../../events';
 import { pause, type BusEntry } from '../ports';
+import type { ExecutionRepository, HaltSwitchRepository, JournalRepository } from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { violation, timerNames } from './finish';
 import { executionIn } from './stale';
 
 const PHASE = 'observe';
 
+/** What the start of observation works with: the execution, its journal, the halt switch, and the window's timer. */
+export type StartObservationDependencies = {
+  store: ExecutionRepository & JournalRepository & HaltSwitchRepository;
+} & Pick<PhaseDependencies, 'clock' | 'timer'>;
+
+/** What the end of observation works with: the execution, its journal, the stop-condition alarms and the figures. */
+export type CompleteObservationDependencies = {
+  store: ExecutionRepository & JournalRepository;
+} & Pick<PhaseDependencies, 'clock' | 'alarms' | 'metrics'>;
+
 /** FaultInjected → the end of the observation window is scheduled (never waited for). */
 export const startObservation = async (
   event: EventOf<typeof FaultInjected>,
-  deps: PhaseDependencies,
+  deps: StartObservationDependencies,
 ): Promise<BusEntry[]> => {
   const { executionId } = event.detail;
   const execution = await executionIn(deps, executionId, ['OBSERVING'], PHASE, 'FaultInjected', {
@@ -49,7 +60,7 @@ export const startObservation = async (
  */
 export const completeObservation = async (
   event: EventOf<typeof ObservationWindowElapsed>,
-  deps: PhaseDependencies,
+  deps: CompleteObservationDependencies,
 ): Promise<BusEntry[]> => {
   const { executionId } = event.detail;
   const found = await executionIn(deps, executionId, ['OBSERVING'], PHASE, 'ObservationWindowElapsed', {

@@ -1,14 +1,14 @@
 import { SafetyViolated } from '../../events';
 import { isFinal, STATUSES, type Execution } from '../domain/execution';
+import type { ExecutionRepository, HaltSwitchRepository } from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { recordViolation } from './finish';
 
-/** What an operator's command works with: the store and the bus, nothing else of a phase. */
-export type OperatorDependencies = Pick<PhaseDependencies, 'store' | 'publisher'>;
-
-/** `recordViolation` reads and writes only the store: an operator has no other phase collaborator. */
-const storeOnly = (deps: OperatorDependencies): PhaseDependencies =>
-  ({ store: deps.store }) as Pick<PhaseDependencies, 'store'> as PhaseDependencies;
+/** What an operator's command works with: the executions, the halt switch and the bus, nothing else of a phase. */
+export type OperatorDependencies = { store: ExecutionRepository & HaltSwitchRepository } & Pick<
+  PhaseDependencies,
+  'publisher'
+>;
 
 export type AbortOutcome =
   | { kind: 'missing' }
@@ -59,7 +59,7 @@ export const haltExperiments = async (
   for (const e of running) {
     // Null: it ended meanwhile, nothing to stop.
     const safety = { violated: true, reason: message, source: 'halt', at: when } as const;
-    const marked = await recordViolation(storeOnly(deps), e.executionId, safety);
+    const marked = await recordViolation(deps, e.executionId, safety);
     if (marked) stopping.push(marked);
   }
   if (stopping.length) {

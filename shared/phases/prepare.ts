@@ -4,6 +4,15 @@ import { leaseKeys, isFinal, type Execution, type ResolvedTarget } from '../doma
 import { actionDurationMs, parseTemplate, TEMPLATE_LIMITS, windowMs, type Template } from '../domain/template';
 import { FaultlineError, InvalidTemplateError, type Problem } from '../errors';
 import type { BusEntry } from '../ports';
+import type {
+  AlarmWatchRepository,
+  ExecutionRepository,
+  FaultRepository,
+  HaltSwitchRepository,
+  JournalRepository,
+  LeaseRepository,
+  TemplateRepository,
+} from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { finish } from './finish';
 import { capsProblem, selectTargets } from './select-targets';
@@ -12,13 +21,31 @@ import { executionIn } from './stale';
 const PHASE = 'prepare';
 
 /**
+ * What prepare works with: the stored template, the execution and its journal, the halt switch,
+ * the alarm watches and leases it takes, the faults `finish` reads for the result; and for the
+ * preflight the providers, target resolvers, alarms, timers (their lateness) and the baseline's figures.
+ */
+export type PrepareDependencies = {
+  store: TemplateRepository &
+    ExecutionRepository &
+    JournalRepository &
+    HaltSwitchRepository &
+    AlarmWatchRepository &
+    LeaseRepository &
+    FaultRepository;
+} & Pick<PhaseDependencies, 'clock' | 'settings' | 'timer' | 'faults' | 'targets' | 'alarms' | 'metrics'>;
+
+/** What the target selection reads: who holds each candidate's lease. */
+type LeaseHolders = { store: Pick<LeaseRepository, 'leaseHolder'> };
+
+/**
  * ExperimentRequested → preflight → ExperimentStarted, or ExperimentRejected. Preflight: the
  * template is valid, the environment allowed, no halt, no stop-condition alarm already in ALARM
  * (or unknown), targets resolved within the blast-radius caps and leased, baseline captured.
  */
 export const prepare = async (
   event: EventOf<typeof ExperimentRequested>,
-  deps: PhaseDependencies,
+  deps: PrepareDependencies,
 ): Promise<BusEntry[]> => {
   const { store, clock, settings } = deps;
   const request = event.detail;
@@ -202,7 +229,11 @@ export const prepare = async (
  * attempt owns them and nothing is touched.
  */
 const giveBack = async (
-  deps: PhaseDependencies,
+  deps: {
+    store: Pick<ExecutionRepository, 'getExecution'> &
+      Pick<LeaseRepository, 'releaseLease'> &
+      Pick<AlarmWatchRepository, 'unwatchAlarms'>;
+  },
   executionId: string,
   targets: readonly ResolvedTarget[],
   alarms: readonly string[],
@@ -221,7 +252,7 @@ const giveBack = async (
  * together. Reasons to refuse; the leases taken are given back by the rejection.
  */
 const leaseTargets = async (
-  deps: PhaseDependencies,
+  deps: { store: Pick<LeaseRepository, 'acquireLease' | 'leaseHolder'> } & Pick<PhaseDependencies, 'targets'>,
   executionId: string,
   template: Template,
   targets: readonly ResolvedTarget[],
@@ -250,7 +281,7 @@ const leaseTargets = async (
 
 /** Candidates that another experiment holds a lease on: they count as hit, and are not for us. */
 const busyCandidates = async (
-  deps: PhaseDependencies,
+  deps: LeaseHolders,
   executionId: string,
   candidates: readonly ResolvedTarget[],
 ): Promise<ResolvedTarget[]> => {
@@ -271,7 +302,10 @@ const busyCandidates = async (
 const preflight = async (
   template: Template,
   execution: Execution,
-  deps: PhaseDependencies,
+  deps: LeaseHolders & { store: Pick<HaltSwitchRepository, 'haltState'> } & Pick<
+      PhaseDependencies,
+      'settings' | 'timer' | 'faults' | 'alarms' | 'targets'
+    >,
   targets: ResolvedTarget[],
 ): Promise<string[]> => {
   const reasons: string[] = [];

@@ -2,26 +2,32 @@ import { RecoveryCheckDue, RecoveryConfirmed, RecoveryTimedOut, type EventOf, ty
 import type { Execution } from '../domain/execution';
 import { recoveryCheckEveryMs } from '../domain/template';
 import type { BusEntry } from '../ports';
+import type { ExecutionRepository, JournalRepository } from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { timerNames } from './finish';
 import { executionIn } from './stale';
 
 const PHASE = 'recover';
 
+/** What recover works with: the execution, its journal, the health check and the next check's timer. */
+export type RecoverDependencies = {
+  store: ExecutionRepository & JournalRepository;
+} & Pick<PhaseDependencies, 'clock' | 'timer' | 'health'>;
+
 /** FaultReverted → the first health check, at once. */
 export const beginRecovery = async (
   event: EventOf<typeof FaultReverted>,
-  deps: PhaseDependencies,
+  deps: RecoverDependencies,
 ): Promise<BusEntry[]> => checkRecovery(deps, event.detail.executionId, 1, 'FaultReverted');
 
 /** RecoveryCheckDue → the next health check. */
 export const continueRecovery = async (
   event: EventOf<typeof RecoveryCheckDue>,
-  deps: PhaseDependencies,
+  deps: RecoverDependencies,
 ): Promise<BusEntry[]> => checkRecovery(deps, event.detail.executionId, event.detail.attempt, 'RecoveryCheckDue');
 
 const checkRecovery = async (
-  deps: PhaseDependencies,
+  deps: RecoverDependencies,
   executionId: string,
   attempt: number,
   cause: string,
@@ -98,7 +104,7 @@ const checkRecovery = async (
   return [];
 };
 
-const scheduleNextCheck = (deps: PhaseDependencies, execution: Execution, attempt: number, at: Date) =>
+const scheduleNextCheck = (deps: Pick<PhaseDependencies, 'timer'>, execution: Execution, attempt: number, at: Date) =>
   deps.timer.schedule({
     name: timerNames.recoveryCheck(execution.executionId, attempt),
     at,

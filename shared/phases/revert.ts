@@ -11,6 +11,13 @@ import { recoveryTimeoutMs } from '../domain/template';
 import { ContentionError, FaultlineError } from '../errors';
 import { pause, type BusEntry } from '../ports';
 import { forAtMost, pollUntil } from '../aws/polling';
+import type {
+  AlarmWatchRepository,
+  ExecutionRepository,
+  FaultRepository,
+  JournalRepository,
+  LeaseRepository,
+} from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
 import { ACTIVE_STATUSES, finish, revertFaults, timerNames } from './finish';
 import { faultSummaries } from './result';
@@ -18,10 +25,18 @@ import { executionIn, journalStale } from './stale';
 
 const PHASE = 'revert';
 
+/**
+ * What revert works with: the execution, its faults and journal, what `finish` gives back (leases,
+ * alarm watches), the providers that undo each fault, the timers it cancels and the figures up to a stop.
+ */
+export type RevertDependencies = {
+  store: ExecutionRepository & FaultRepository & JournalRepository & LeaseRepository & AlarmWatchRepository;
+} & Pick<PhaseDependencies, 'clock' | 'timer' | 'faults' | 'metrics' | 'settings'>;
+
 /** ObservationCompleted → the planned revert. */
 export const revertPlanned = async (
   event: EventOf<typeof ObservationCompleted>,
-  deps: PhaseDependencies,
+  deps: RevertDependencies,
 ): Promise<BusEntry[]> => {
   const execution = await executionIn(deps, event.detail.executionId, ['REVERTING'], PHASE, 'ObservationCompleted');
   return execution ? revertAll(deps, execution, true) : [];
@@ -30,7 +45,7 @@ export const revertPlanned = async (
 /** InjectionFailed → undo whatever was partly done; the execution ends FAILED. */
 export const revertAfterInjectionFailure = async (
   event: EventOf<typeof InjectionFailed>,
-  deps: PhaseDependencies,
+  deps: RevertDependencies,
 ): Promise<BusEntry[]> => {
   const reverting = await deps.store.transition(event.detail.executionId, {
     from: ['INJECTING'],
@@ -52,7 +67,7 @@ export const revertAfterInjectionFailure = async (
  */
 export const revertForSafety = async (
   event: EventOf<typeof SafetyViolated>,
-  deps: PhaseDependencies,
+  deps: RevertDependencies,
 ): Promise<BusEntry[]> => {
   const { executionId, reason, message, at } = event.detail;
   const safety: SafetyState = { violated: true, reason: message, source: reason, at };
@@ -142,7 +157,13 @@ export class InjectionInFlightError extends FaultlineError {}
  * be running (younger than `injectAttemptMaxMs`) is waited for, at most `injectionSettleMs`; then
  * revert gives up for now (its event is retried) rather than undo a fault that may land after it.
  */
-const settledFaults = async (deps: PhaseDependencies, executionId: string): Promise<FaultRecord[]> => {
+const settledFaults = async (
+  deps: { store: Pick<FaultRepository, 'listFaults'> & Pick<JournalRepository, 'journal'> } & Pick<
+    PhaseDependencies,
+    'clock' | 'settings'
+  >,
+  executionId: string,
+): Promise<FaultRecord[]> => {
   const { store, clock, settings } = deps;
   const names = (faults: readonly FaultRecord[]) => faults.map((f) => `${f.action}@${f.target.key}`);
   let waiting = false;
@@ -182,7 +203,7 @@ const settledFaults = async (deps: PhaseDependencies, executionId: string): Prom
   );
 };
 
-const revertAll = async (deps: PhaseDependencies, execution: Execution, planned: boolean): Promise<BusEntry[]> => {
+const revertAll = async (deps: RevertDependencies, execution: Execution, planned: boolean): Promise<BusEntry[]> => {
   const { store, clock, timer } = deps;
   const { executionId } = execution;
   const pending = (await settledFaults(deps, executionId)).filter((f) => f.state !== 'REVERTED');
@@ -230,7 +251,10 @@ const revertAll = async (deps: PhaseDependencies, execution: Execution, planned:
 };
 
 /** The figures from injection to the stop: what the report shows of an aborted experiment. */
-const observedUntilStop = async (deps: PhaseDependencies, execution: Execution): Promise<Execution['observation']> => {
+const observedUntilStop = async (
+  deps: { store: Pick<JournalRepository, 'journal'> } & Pick<PhaseDependencies, 'clock' | 'metrics'>,
+  execution: Execution,
+): Promise<Execution['observation']> => {
   if (!execution.injectedAt || !execution.template) return undefined;
   // The stop's time comes from its event (an alarm's own time): kept within [injectedAt, now].
   const now = deps.clock.now().getTime();

@@ -9,11 +9,26 @@ import {
 } from '../../events';
 import type { Execution } from '../domain/execution';
 import type { BusEntry } from '../ports';
+import type {
+  AlarmWatchRepository,
+  ExecutionRepository,
+  FaultRepository,
+  JournalRepository,
+  LeaseRepository,
+} from '../store/execution-store';
 import type { PhaseDependencies, PhaseSettings } from './dependencies';
 import { FaultlineError } from '../errors';
 import { ACTIVE_STATUSES, finish, openFaults } from './finish';
 
 const PHASE = 'sweep';
+
+/**
+ * What the sweeper works with: the executions in each status, their faults and journal, and what
+ * `finish` gives back (leases, alarm watches, the revert deadline) when it gives one up.
+ */
+export type SweepDependencies = {
+  store: ExecutionRepository & FaultRepository & JournalRepository & LeaseRepository & AlarmWatchRepository;
+} & Pick<PhaseDependencies, 'clock' | 'timer' | 'settings'>;
 
 /**
  * The safety net behind the event flow (the "sweeper" access pattern of gsi1). A follow-up event
@@ -24,7 +39,7 @@ const PHASE = 'sweep';
  * afterwards. After `maxSweeps` nudges it gives the execution up: ROLLBACK_FAILED when a fault
  * may still be active (leases kept, a human is called), FAILED otherwise.
  */
-export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseDependencies): Promise<BusEntry[]> => {
+export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: SweepDependencies): Promise<BusEntry[]> => {
   const entries: BusEntry[] = [];
   const failed: string[] = [];
   const now = deps.clock.now();
@@ -58,7 +73,7 @@ export const sweep = async (_event: EventOf<typeof ScheduledEvent>, deps: PhaseD
 /** The sweeper could not move some executions (each is journaled). */
 export class SweepError extends FaultlineError {}
 
-const sweepOne = async (deps: PhaseDependencies, execution: Execution, now: Date): Promise<BusEntry[]> => {
+const sweepOne = async (deps: SweepDependencies, execution: Execution, now: Date): Promise<BusEntry[]> => {
   if (
     (execution.status === 'REQUESTED' || execution.status === 'PREPARING') &&
     now.getTime() - Date.parse(execution.updatedAt) > deps.settings.stuckAfterMs
@@ -150,7 +165,7 @@ const nudge = (execution: Execution, now: Date, settings: PhaseSettings): BusEnt
   }
 };
 
-const giveUp = async (deps: PhaseDependencies, execution: Execution): Promise<BusEntry[]> => {
+const giveUp = async (deps: SweepDependencies, execution: Execution): Promise<BusEntry[]> => {
   const { executionId, experimentId } = execution;
   const open = openFaults(await deps.store.listFaults(executionId));
   const reason = `stuck in ${execution.status} after ${execution.sweeps ?? 0} nudges of the sweeper`;
