@@ -1,6 +1,6 @@
 import type { PipelineBinding, Template } from '../domain/template';
 import { ContentionError } from '../errors';
-import type { Store } from '../store/execution-store';
+import type { RecordRepository, TemplateRepository } from '../store/execution-store';
 import { RECORDS } from './dependencies';
 
 /**
@@ -18,7 +18,7 @@ interface BindingIndex {
 const indexId = (pipeline: string, stage: string) => `${pipeline}#${stage}`;
 
 /** Adds the template to the index of each stage it binds. Single-item conditional writes only. */
-export const registerBindings = async (store: Store, template: Template): Promise<void> => {
+export const registerBindings = async (store: RecordRepository, template: Template): Promise<void> => {
   for (const binding of template.delivery?.pipelines ?? []) {
     const id = indexId(binding.pipeline, binding.stage);
     for (let attempt = 0; ; attempt++) {
@@ -37,7 +37,10 @@ export const registerBindings = async (store: Store, template: Template): Promis
 };
 
 /** Stores a template version and indexes its pipeline bindings: what template uploads call. */
-export const storeTemplate = async (store: Store, template: Template): Promise<void> => {
+export const storeTemplate = async (
+  store: TemplateRepository & RecordRepository,
+  template: Template,
+): Promise<void> => {
   await store.putTemplate(template);
   await registerBindings(store, template);
 };
@@ -52,7 +55,7 @@ export interface BoundTemplate {
  * without it, those bound to the stage as a whole. Sorted by id, so that runs are reproducible.
  */
 export const boundTemplates = async (
-  store: Store,
+  store: Pick<RecordRepository, 'getRecord'> & Pick<TemplateRepository, 'getTemplate'>,
   where: { pipeline: string; stage: string; action?: string },
   options: { anyAction?: boolean } = {},
 ): Promise<BoundTemplate[]> => {

@@ -8,10 +8,21 @@ import {
 } from '../../events';
 import type { Status, Trigger, Verdict } from '../domain/execution';
 import type { BusEntry } from '../ports';
+import type { JournalRepository, RecordRepository, TemplateRepository } from '../store/execution-store';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
 import { calendarAllows, templateIdOf, type DueSuite, type SuiteTemplate } from './suite';
 
 const PHASE = 'gameDay';
+
+/** What the start of a game day works with: its records and the suite's lock, the stored templates, the settings. */
+export type StartGameDayDependencies = {
+  store: RecordRepository & TemplateRepository;
+} & Pick<DeliveryDependencies, 'clock' | 'settings' | 'delivery'>;
+
+/** What recording a game day's result works with: its run record, and the journal of an execution it does not know. */
+export type GameDayResultDependencies = {
+  store: RecordRepository & JournalRepository;
+} & Pick<DeliveryDependencies, 'clock'>;
 
 /** The lock of a suite: the run that holds it. */
 export interface SuiteLock {
@@ -66,7 +77,7 @@ export const runOutcomes = (record: GameDayRun & Record<string, unknown>): Map<s
 };
 
 const skip = async (
-  deps: DeliveryDependencies,
+  deps: { store: Pick<RecordRepository, 'putRecordOnce'> } & Pick<DeliveryDependencies, 'clock' | 'settings'>,
   runId: string,
   suite: DueSuite,
   dueAt: string | undefined,
@@ -94,7 +105,7 @@ const skip = async (
 
 /** Takes the suite's lock for `runId`; the reason it cannot, otherwise. */
 const lockSuite = async (
-  deps: DeliveryDependencies,
+  deps: { store: RecordRepository } & Pick<DeliveryDependencies, 'clock' | 'delivery'>,
   suite: string,
   runId: string,
 ): Promise<{ locked: true; tookOver?: string } | { locked: false; reason: string }> => {
@@ -131,7 +142,12 @@ const lockSuite = async (
   return { locked: false, reason: `the lock of suite ${suite} kept changing` };
 };
 
-const requestEntry = (deps: DeliveryDependencies, run: GameDayRun, index: number, trigger: Trigger): BusEntry => {
+const requestEntry = (
+  deps: Pick<DeliveryDependencies, 'clock'>,
+  run: GameDayRun,
+  index: number,
+  trigger: Trigger,
+): BusEntry => {
   const e = run.executions[index]!;
   return ExperimentRequested.entry({
     executionId: e.executionId,
@@ -157,7 +173,7 @@ const triggerOf = (run: Pick<GameDayRun, 'suite' | 'runId'>): Trigger => ({
  */
 export const startGameDay = async (
   event: EventOf<typeof GameDayDue>,
-  deps: DeliveryDependencies,
+  deps: StartGameDayDependencies,
 ): Promise<BusEntry[]> => {
   const { store, clock } = deps;
   const { suite, dueAt } = event.detail;
@@ -250,7 +266,7 @@ const overallVerdict = (verdicts: readonly Verdict[]): Verdict =>
  */
 export const recordGameDayResult = async (
   event: EventOf<typeof ExperimentCompleted>,
-  deps: DeliveryDependencies,
+  deps: GameDayResultDependencies,
 ): Promise<BusEntry[]> => {
   const { store, clock } = deps;
   const result = event.detail;

@@ -6,6 +6,7 @@ import { isFinal, type Execution, type Trigger } from '../domain/execution';
 import { parseDurationMs } from '../domain/duration';
 import { ForgedEventError, FaultlineError, MalformedEventError, formatProblems, type Problem } from '../errors';
 import { createLogger, type Logger } from '../lambda/logger';
+import type { ExecutionRepository, RecordRepository, TemplateRepository } from '../store/execution-store';
 import { boundTemplates } from './bindings';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
 import { clip, LIMITS, type FailureType, type JobFailure, type JobSuccess } from './pipeline-control';
@@ -152,8 +153,19 @@ const formatWait = (ms: number): string => {
   return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${rest || (!h && !m) ? `${rest}S` : ''}`;
 };
 
+/**
+ * What one invocation of the gate works with: its gate run record, the stored (and bound) templates,
+ * the executions it judges, the bus it requests them on, and CodePipeline.
+ */
+export type GateDependencies = {
+  store: RecordRepository & TemplateRepository & ExecutionRepository;
+} & Pick<DeliveryDependencies, 'clock' | 'delivery' | 'publisher' | 'pipelines'>;
+
 /** Starts the gate run of a first invocation (or finds it again on a retried invocation). */
-const startGateRun = async (job: PipelineJob, deps: DeliveryDependencies): Promise<GateRun | JobFailure> => {
+const startGateRun = async (
+  job: PipelineJob,
+  deps: { store: RecordRepository & TemplateRepository } & Pick<DeliveryDependencies, 'clock' | 'delivery'>,
+): Promise<GateRun | JobFailure> => {
   const { store, clock, delivery } = deps;
   let params: GateParameters;
   try {
@@ -242,7 +254,11 @@ const describe = (e: GateRun['executions'][number], execution: Execution | undef
 };
 
 /** Judges the gate run now: passed, failed, or still waiting. */
-const judgeGateRun = async (jobId: string, run: GateRun, deps: DeliveryDependencies): Promise<GateAnswer> => {
+const judgeGateRun = async (
+  jobId: string,
+  run: GateRun,
+  deps: { store: Pick<ExecutionRepository, 'getExecution'> } & Pick<DeliveryDependencies, 'clock'>,
+): Promise<GateAnswer> => {
   const executions = await Promise.all(
     run.executions.map(async (e) => ({ e, execution: await deps.store.getExecution(e.executionId) })),
   );
@@ -303,7 +319,7 @@ const judgeGateRun = async (jobId: string, run: GateRun, deps: DeliveryDependenc
  * One invocation of the gate: start (first job) or look again (continuation), then answer
  * CodePipeline through the PipelineControl port. Returns the answer it gave.
  */
-export const runPipelineGate = async (job: PipelineJob, deps: DeliveryDependencies): Promise<GateAnswer> => {
+export const runPipelineGate = async (job: PipelineJob, deps: GateDependencies): Promise<GateAnswer> => {
   let run: GateRun | JobFailure;
   const token = job.data.continuationToken;
   if (token) {
@@ -346,7 +362,10 @@ export const runPipelineGate = async (job: PipelineJob, deps: DeliveryDependenci
   return answer;
 };
 
-export type GateDependencySource = DeliveryDependencies | (() => DeliveryDependencies);
+/** What the gate's handler works with: one invocation's collaborators, and the account whose jobs it trusts. */
+type GateHandlerDependencies = GateDependencies & Pick<DeliveryDependencies, 'settings'>;
+
+export type GateDependencySource = GateHandlerDependencies | (() => GateHandlerDependencies);
 
 /**
  * The gate as a Lambda handler (direct invoke by CodePipeline, not an EventBridge target). Logs
@@ -358,7 +377,7 @@ export const createPipelineGateHandler = (
   source: GateDependencySource,
   logger: Logger = createLogger('pipelineGate'),
 ) => {
-  let resolved: DeliveryDependencies | undefined;
+  let resolved: GateHandlerDependencies | undefined;
   const dependencies = () => (resolved ??= typeof source === 'function' ? source() : source);
 
   const handle = async (raw: unknown): Promise<{ jobId: string; answer: GateAnswer['kind'] }> => {

@@ -2,6 +2,12 @@ import type { EventOf, ExperimentCompleted } from '../../events';
 import { isFinal } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import { bindingOfStage } from './bindings';
+import type {
+  ExecutionRepository,
+  JournalRepository,
+  RecordRepository,
+  TemplateRepository,
+} from '../store/execution-store';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
 import { clip, LIMITS } from './pipeline-control';
 import type { PipelineStartedRecord } from './trigger';
@@ -17,6 +23,14 @@ const canonical = (value: unknown): string =>
   );
 
 const PHASE = 'pipelineRollback';
+
+/**
+ * What the rollback works with: the stored execution, the trigger's records, the stored template,
+ * the execution's journal, and CodePipeline.
+ */
+export type RollbackDependencies = {
+  store: ExecutionRepository & RecordRepository & TemplateRepository & JournalRepository;
+} & Pick<DeliveryDependencies, 'clock' | 'pipelines'>;
 
 /**
  * ExperimentCompleted with a verdict other than PASSED, for an execution a pipeline stage
@@ -39,7 +53,7 @@ const PHASE = 'pipelineRollback';
  */
 export const reactToVerdict = async (
   event: EventOf<typeof ExperimentCompleted>,
-  deps: DeliveryDependencies,
+  deps: RollbackDependencies,
 ): Promise<BusEntry[]> => {
   const { store, pipelines, clock } = deps;
   const announced = event.detail;

@@ -8,9 +8,23 @@ import {
 import type { Trigger } from '../domain/execution';
 import type { BusEntry } from '../ports';
 import { boundTemplates } from './bindings';
+import type {
+  ExecutionRepository,
+  JournalRepository,
+  RecordRepository,
+  TemplateRepository,
+} from '../store/execution-store';
 import { RECORDS, type DeliveryDependencies } from './dependencies';
 
 const PHASE = 'pipelineTrigger';
+
+/**
+ * What the trigger works with: its run records, the bound templates, and the executions a
+ * duplicate is journaled on.
+ */
+export type TriggerDependencies = {
+  store: RecordRepository & TemplateRepository & ExecutionRepository & JournalRepository;
+} & Pick<DeliveryDependencies, 'clock'>;
 
 /** The state that starts bound experiments: the deployment of the stage (or action) finished. */
 export const STARTING_STATE = 'SUCCEEDED';
@@ -58,7 +72,7 @@ type PipelineEvent =
  */
 export const startPipelineExperiments = async (
   event: PipelineEvent,
-  deps: DeliveryDependencies,
+  deps: TriggerDependencies,
 ): Promise<BusEntry[]> => {
   const { store, clock } = deps;
   const detail = event.detail;
