@@ -426,4 +426,37 @@ describe('LocalMonitor as the domain sees it', () => {
     expect(() => new LocalMonitor({ fleet: fakeFleet(), probeRatePerSecond: 0 })).toThrow(ConfigurationError);
     expect(() => new LocalMonitor({ fleet: fakeFleet(), account: 'local' })).toThrow(/account: 12 digits/);
   });
+
+  test('one point per period: availability, latency, request rate and the busiest member CPU; empty periods are null', async () => {
+    const monitor = new LocalMonitor({ fleet: fakeFleet() });
+    probes(monitor.series, 0, 0, 5);
+    probes(monitor.series, 1, 5, 100);
+    // second 2: nothing measured
+    probes(monitor.series, 3, 0, 5);
+    for (const [second, cpu] of [
+      [0, 10],
+      [1, 90],
+    ] as const)
+      monitor.series.recordHost({
+        at: at(second, 500),
+        name: 'replica-1',
+        role: 'replica',
+        pid: 1,
+        cpuPercent: cpu,
+        rssMb: 50,
+        diskMb: 0,
+      });
+
+    // The local monitor watches one system: the template does not narrow it.
+    const result = await monitor.timeSeries(undefined as never, { from: new Date(at(0)), to: new Date(at(4)) }, 0.2);
+
+    expect(result.periodSeconds).toBe(1);
+    const byName = Object.fromEntries(result.series.map((s) => [s.name, s.points.map(([, v]) => v)]));
+    expect(result.series[0]!.points.map(([t]) => t)).toEqual([at(0), at(1), at(2), at(3)]);
+    expect(byName.availabilityPercent).toEqual([100, 50, null, 100]);
+    expect(byName.requestsPerSecond).toEqual([10, 10, null, 10]);
+    expect(byName.p95LatencyMs).toEqual([14, 109, null, 14]);
+    expect(byName.maxCpuPercent).toEqual([10, 90, null, null]);
+    await monitor.stop();
+  });
 });

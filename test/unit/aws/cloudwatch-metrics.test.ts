@@ -245,3 +245,78 @@ describe('CloudWatchAlarmSource', () => {
     expect(result).toEqual({ inAlarm: ['alarm-149'], missing: [] });
   });
 });
+
+describe('CloudWatchMetricsSource series', () => {
+  const minute = (m: number) => new Date(window.from.getTime() + m * 60_000);
+
+  it('asks for the same queries per whole minute and gives one point per period CloudWatch answered', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        {
+          Id: 'requests',
+          Timestamps: [minute(0), minute(1), minute(2)],
+          Values: [600, 600, 0],
+          StatusCode: 'Complete',
+        },
+        // ALB publishes no zero counts: minute 0 had no target errors.
+        { Id: 'errors0', Timestamps: [minute(1)], Values: [60], StatusCode: 'Complete' },
+        { Id: 'errors1', Timestamps: [minute(1)], Values: [30], StatusCode: 'Complete' },
+        { Id: 'latencyp95', Timestamps: [minute(0), minute(1)], Values: [0.05, 1.5], StatusCode: 'Complete' },
+      ],
+    });
+
+    const result = await source().timeSeries(template, window, 10);
+
+    expect(result.periodSeconds).toBe(60);
+    const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ StartTime: window.from, EndTime: window.to, ScanBy: 'TimestampAscending' });
+    expect(input.MetricDataQueries!.map((q) => [q.Id, q.MetricStat!.Metric!.MetricName, q.MetricStat!.Period])).toEqual(
+      [
+        ['requests', 'RequestCount', 60],
+        ['errors0', 'HTTPCode_Target_5XX_Count', 60],
+        ['errors1', 'HTTPCode_ELB_5XX_Count', 60],
+        ...['p50', 'p90', 'p95', 'p99'].map((p) => [`latency${p}`, 'TargetResponseTime', 60]),
+      ],
+    );
+    const byName = Object.fromEntries(result.series.map((s) => [s.name, s.points]));
+    const [t0, t1, t2] = [minute(0), minute(1), minute(2)].map((d) => d.getTime());
+    expect(byName.availabilityPercent).toEqual([
+      [t0, 100],
+      [t1, 85],
+      [t2, null],
+    ]);
+    expect(byName.requestsPerSecond).toEqual([
+      [t0, 10],
+      [t1, 10],
+      [t2, 0],
+    ]);
+    expect(byName.p95LatencyMs).toEqual([
+      [t0, 50],
+      [t1, 1500],
+      [t2, null],
+    ]);
+    expect(byName.p50LatencyMs).toBeUndefined();
+  });
+
+  it('rounds the period up to whole minutes, and leaves availability out when an error count is unknown', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'requests', Timestamps: [minute(0)], Values: [600], StatusCode: 'Complete' },
+        { Id: 'errors0', Timestamps: [], Values: [], StatusCode: 'InternalError' },
+      ],
+    });
+
+    const result = await source().timeSeries(template, window, 61);
+
+    expect(
+      cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries![0]!.MetricStat!.Period,
+    ).toBe(120);
+    expect(result.series.map((s) => s.name)).toEqual(['requestsPerSecond']);
+  });
+
+  it('a template without queries has no series, and asks nothing', async () => {
+    const result = await source({ templates: {} }).timeSeries(template, window, 60);
+    expect(result.series).toEqual([]);
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+  });
+});
