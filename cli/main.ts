@@ -8,10 +8,12 @@ import { historyCommand } from './commands/history';
 import { localCommand } from './commands/local';
 import { pipelineCommand } from './commands/pipeline';
 import { releaseCommand } from './commands/release';
+import { reportCommand } from './commands/report';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { validateCommand } from './commands/validate';
+import { verifyCommand } from './commands/verify';
 import { consoleOutput, type Output } from './display';
 
 export { readTemplate } from './commands/common';
@@ -28,6 +30,8 @@ usage:
   faultline local [--port 4010]
   faultline status <executionId> [--json] [--stage S]
   faultline history <experimentId> [--last N] [--json] [--stage S]
+  faultline verify <result.json> [--json]
+  faultline report <result.json | executionId> [--out F] [--stage S]
   faultline abort <executionId> [--stage S]
   faultline halt [--reason R] [--stage S]
   faultline resume [--stage S]
@@ -42,7 +46,7 @@ is skipped, anything else fails with its reasons).
 
 exit codes: 0 done (run: verdict PASSED, or a dry run), 1 bad input, refused to start or REJECTED,
 2 internal error, 3 verdict FAILED, 4 verdict INCONCLUSIVE, 5 ROLLBACK_FAILED (a fault may still
-be active: see the journal)`;
+be active: see the journal); verify: 0 intact, 3 altered`;
 
 /** Bad input or a refusal to start: exit code 1, nothing started. */
 export const main = async (argv: string[], out: Output = consoleOutput(argv.includes('--json'))): Promise<number> => {
@@ -60,6 +64,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       reason: { type: 'string' },
       last: { type: 'string' },
       template: { type: 'string', multiple: true },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -107,6 +112,14 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
           { last: values.last, json: values.json, stage: values.stage },
           out,
         );
+      case 'report':
+        return await reportCommand(
+          required(arg, 'result.json | executionId'),
+          { out: values.out, stage: values.stage },
+          out,
+        );
+      case 'verify':
+        return await verifyCommand(required(arg, 'result.json'), { json: values.json }, out);
       case 'abort':
         return await abortCommand(required(arg, 'executionId'), values.stage, out);
       case 'halt':
