@@ -18,7 +18,7 @@ interface BindingIndex {
 const indexId = (pipeline: string, stage: string) => `${pipeline}#${stage}`;
 
 /** Adds the template to the index of each stage it binds. Single-item conditional writes only. */
-export const registerBindings = async (store: RecordRepository, template: Template): Promise<void> => {
+const registerBindings = async (store: RecordRepository, template: Template): Promise<void> => {
   for (const binding of template.delivery?.pipelines ?? []) {
     const id = indexId(binding.pipeline, binding.stage);
     for (let attempt = 0; ; attempt++) {
@@ -45,7 +45,7 @@ export const storeTemplate = async (
   await registerBindings(store, template);
 };
 
-export interface BoundTemplate {
+interface BoundTemplate {
   template: Template;
   binding: PipelineBinding;
 }
@@ -73,7 +73,7 @@ export const boundTemplates = async (
   return found;
 };
 
-export const bindingFor = (
+const bindingFor = (
   template: Template,
   where: { pipeline: string; stage: string; action?: string },
 ): PipelineBinding | undefined =>

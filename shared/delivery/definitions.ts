@@ -12,14 +12,14 @@ import { reactToVerdict } from './rollback';
 import { startPipelineExperiments } from './trigger';
 
 /** Names of the delivery functions in serverless.yml. The gate is invoked directly, not by a rule. */
-export const DELIVERY_FUNCTION_NAMES = {
+const DELIVERY_FUNCTION_NAMES = {
   pipelineTrigger: 'pipelineTrigger',
   pipelineGate: 'pipelineGate',
   pipelineRollback: 'pipelineRollback',
   gameDay: 'gameDay',
 } as const;
 
-export type ExtrasSource = DeliveryExtras | (() => DeliveryExtras);
+type ExtrasSource = DeliveryExtras | (() => DeliveryExtras);
 
 /**
  * The delivery functions that EventBridge invokes: which events each accepts and its domain
@@ -59,5 +59,3 @@ export const deliveryDefinitions = (extras: ExtrasSource) => {
     },
   } satisfies Record<string, PhaseDefinition>;
 };
-
-export type DeliveryFunctionName = keyof ReturnType<typeof deliveryDefinitions>;

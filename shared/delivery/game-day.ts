@@ -58,7 +58,7 @@ export interface GameDayRun {
   journal: GameDayJournalEntry[];
 }
 
-export interface ExecutionOutcome {
+interface ExecutionOutcome {
   status: Status;
   verdict: Verdict;
   reasons: string[];

@@ -23,7 +23,7 @@ import { problemsFrom } from '../problems';
  */
 
 /** The job as the gate reads it. Unknown keys (artifacts, credentials) are dropped by parsing. */
-export const pipelineJobSchema = z.object({
+const pipelineJobSchema = z.object({
   'CodePipeline.job': z.object({
     id: z.string().min(1).max(512),
     accountId: z.string().regex(/^\d{12}$/, 'a 12-digit account id'),
@@ -36,7 +36,7 @@ export const pipelineJobSchema = z.object({
   }),
 });
 
-export type PipelineJob = z.output<typeof pipelineJobSchema>['CodePipeline.job'];
+type PipelineJob = z.output<typeof pipelineJobSchema>['CodePipeline.job'];
 
 const PIPELINE_EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -46,7 +46,7 @@ const PIPELINE_EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
  * `#{codepipeline.PipelineExecutionId}`) lets a failed verdict be traced to the run that deployed;
  * `maxWait` (ISO-8601) overrides the gate's default wait, up to its limit.
  */
-export const gateParametersSchema = z
+const gateParametersSchema = z
   .object({
     templates: z
       .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a template id'))
@@ -73,15 +73,15 @@ export const gateParametersSchema = z
     message: '"pipeline" and "stage" go together',
   });
 
-export type GateParameters = z.output<typeof gateParametersSchema>;
+type GateParameters = z.output<typeof gateParametersSchema>;
 
-export const jobIdOf = (raw: unknown): string | undefined => {
+const jobIdOf = (raw: unknown): string | undefined => {
   const id = (raw as { 'CodePipeline.job'?: { id?: unknown } } | undefined)?.['CodePipeline.job']?.id;
   return typeof id === 'string' && id.length > 0 && id.length <= 512 ? id : undefined;
 };
 
 /** Validates an Invoke-action event; MalformedEventError names paths only, never values. */
-export const parsePipelineJob = (raw: unknown, account: string): PipelineJob => {
+const parsePipelineJob = (raw: unknown, account: string): PipelineJob => {
   const result = pipelineJobSchema.safeParse(raw);
   if (!result.success) {
     throw new MalformedEventError('CodePipeline.job', problemsFrom(result.error));
@@ -93,13 +93,13 @@ export const parsePipelineJob = (raw: unknown, account: string): PipelineJob => 
 };
 
 /** UserParameters that do not satisfy the gate: the job fails as a ConfigurationError. */
-export class InvalidGateParametersError extends FaultlineError {
+class InvalidGateParametersError extends FaultlineError {
   constructor(readonly problems: readonly Problem[]) {
     super(`invalid UserParameters: ${formatProblems(problems)}`);
   }
 }
 
-export const parseGateParameters = (text: string | undefined): GateParameters => {
+const parseGateParameters = (text: string | undefined): GateParameters => {
   let doc: unknown;
   try {
     doc = JSON.parse(text ?? '');
@@ -125,7 +125,7 @@ export type GateAnswer =
   | { kind: 'passed'; request: JobSuccess }
   | { kind: 'failed'; request: JobFailure };
 
-export interface GateRun {
+interface GateRun {
   gateId: string;
   startedAt: string;
   deadline: string;
@@ -319,7 +319,7 @@ const judgeGateRun = async (
  * One invocation of the gate: start (first job) or look again (continuation), then answer
  * CodePipeline through the PipelineControl port. Returns the answer it gave.
  */
-export const runPipelineGate = async (job: PipelineJob, deps: GateDependencies): Promise<GateAnswer> => {
+const runPipelineGate = async (job: PipelineJob, deps: GateDependencies): Promise<GateAnswer> => {
   let run: GateRun | JobFailure;
   const token = job.data.continuationToken;
   if (token) {
@@ -365,7 +365,7 @@ export const runPipelineGate = async (job: PipelineJob, deps: GateDependencies):
 /** What the gate's handler works with: one invocation's collaborators, and the account whose jobs it trusts. */
 type GateHandlerDependencies = GateDependencies & Pick<DeliveryDependencies, 'settings'>;
 
-export type GateDependencySource = GateHandlerDependencies | (() => GateHandlerDependencies);
+type GateDependencySource = GateHandlerDependencies | (() => GateHandlerDependencies);
 
 /**
  * The gate as a Lambda handler (direct invoke by CodePipeline, not an EventBridge target). Logs

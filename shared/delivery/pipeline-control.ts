@@ -123,7 +123,7 @@ export class AwsPipelineControl implements PipelineControl {
   }
 }
 
-export type PipelineCall =
+type PipelineCall =
   | { call: 'PutJobSuccessResult'; input: JobSuccess }
   | { call: 'PutJobFailureResult'; input: JobFailure }
   | { call: 'RollbackStage'; input: RollbackStageRequest }

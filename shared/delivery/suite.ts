@@ -3,16 +3,7 @@ import { FaultlineError, formatProblems, type Problem } from '../errors';
 import { problemsFrom } from '../problems';
 import { WEEKDAYS, suiteSchema, type suiteTemplateSchema, type dueSuiteSchema, type Weekday } from '../../events/suite';
 
-export {
-  WEEKDAYS,
-  cronSchema,
-  SUITE_NAME,
-  TEMPLATE_ID,
-  suiteSchema,
-  suiteTemplateSchema,
-  dueSuiteSchema,
-  type Weekday,
-} from '../../events/suite';
+export { TEMPLATE_ID, suiteSchema, suiteTemplateSchema, dueSuiteSchema } from '../../events/suite';
 
 export type Suite = z.output<typeof suiteSchema>;
 export type DueSuite = z.output<typeof dueSuiteSchema>;
@@ -39,7 +30,7 @@ export const templateIdOf = (t: SuiteTemplate): string => (typeof t === 'string'
 
 // ---- calendar ----------------------------------------------------------------------------
 
-export type CalendarAnswer = { allowed: true } | { allowed: false; reason: string };
+type CalendarAnswer = { allowed: true } | { allowed: false; reason: string };
 
 const localTime = (at: Date, timeZone: string): { day: Weekday; minutes: number } => {
   const parts = new Intl.DateTimeFormat('en-US', {

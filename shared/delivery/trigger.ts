@@ -27,9 +27,9 @@ export type TriggerDependencies = {
 } & Pick<DeliveryDependencies, 'clock'>;
 
 /** The state that starts bound experiments: the deployment of the stage (or action) finished. */
-export const STARTING_STATE = 'SUCCEEDED';
+const STARTING_STATE = 'SUCCEEDED';
 
-export interface PlannedExecution {
+interface PlannedExecution {
   executionId: string;
   experimentId: string;
   templateVersion: number;
@@ -55,7 +55,7 @@ interface PipelineRunRecord {
  * for the stage's own event, `<pipeline>#<stage>#action:<action>#<execution id>` for an action's
  * (CodePipeline names have no `#` or `:`, so the two never meet).
  */
-export const runKey = (run: { pipeline: string; stage: string; action?: string; executionId: string }): string =>
+const runKey = (run: { pipeline: string; stage: string; action?: string; executionId: string }): string =>
   `${run.pipeline}#${run.stage}#${run.action ? `action:${run.action}` : 'STAGE'}#${run.executionId}`;
 
 type PipelineEvent =

@@ -65,5 +65,3 @@ export const PHASES = {
   },
   sweeper: { name: 'sweeper', routes: [{ contract: ScheduledEvent, run: sweep }] },
 } satisfies Record<string, PhaseDefinition>;
-
-export type PhaseName = keyof typeof PHASES;

@@ -10,7 +10,7 @@ export type OperatorDependencies = { store: ExecutionRepository & HaltSwitchRepo
   'publisher'
 >;
 
-export type AbortOutcome =
+type AbortOutcome =
   | { kind: 'missing' }
   | { kind: 'final'; execution: Execution }
   | { kind: 'requested'; execution: Execution };

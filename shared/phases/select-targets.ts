@@ -1,14 +1,14 @@
 import type { ResolvedTarget } from '../domain/execution';
 import { SELECTION_MODE, type Template, type TargetSpec } from '../domain/template';
 
-export type Selection = { ok: true; targets: ResolvedTarget[] } | { ok: false; reason: string };
+type Selection = { ok: true; targets: ResolvedTarget[] } | { ok: false; reason: string };
 
 /**
  * How many of `total` candidates the caps still allow to hit when `hit` of them are hit already
  * (by other experiments): the share and the minimum that must stay healthy count every fault on
  * the fleet, not only this experiment's.
  */
-export const capacity = (total: number, hit: number, safety: Template['safety']): number =>
+const capacity = (total: number, hit: number, safety: Template['safety']): number =>
   Math.min(
     safety.maxTargets,
     Math.floor((total * safety.maxTargetsPercent) / 100) - hit,
