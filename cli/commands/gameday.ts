@@ -4,12 +4,13 @@ import { formatScore, gameDayScore } from '../../shared/domain/score';
 import { FaultlineError } from '../../shared/errors';
 import { InvalidSuiteError } from '../../shared/delivery/suite';
 import { resolveSuiteFile } from '../../shared/delivery/suite-file';
-import { resultDocument } from '../../shared/phases/result';
+import { renderExperimentReport, renderGameDayIndex } from '../../shared/report/html';
 import { runGameDay } from '../../local/delivery';
 import { localBackend } from '../backend';
 import type { Output } from '../display';
 import { writeJunit } from '../junit';
 import { EXIT, progressOfEveryExecution, summaryTable, UsageError, waitForSteady, type ResultDocument } from './common';
+import { reportFileName, shown, storedDocument, writeHtml } from './report';
 
 /**
  * A game day on the embedded runtime: the suite file is checked (suite and every template) before
@@ -42,33 +43,40 @@ export const gameDayCommand = async (
   );
   let summary;
   let score: number | null = null;
+  let indexPath: string | undefined;
   try {
     if (!(await waitForSteady(backend, out))) throw new FaultlineError('the demo fleet did not reach its steady state');
     summary = await runGameDay(local.runtime, path, { requestedBy: process.env.USER ?? 'cli' });
     const reports = resolve('reports');
     mkdirSync(reports, { recursive: true });
+    const index = `gameday-${suite.name}-${summary.runId}.html`;
     for (const e of summary.executions) {
-      const execution = await backend.store.getExecution(e.executionId);
-      if (!execution) continue;
-      const document = resultDocument(
-        execution,
-        await backend.store.listFaults(e.executionId),
-        await backend.store.readJournal(e.executionId),
-      );
+      const stored = await storedDocument(backend.store, e.executionId);
+      if (!stored) continue;
+      const { execution, document } = stored;
       documents.push(document);
       writeFileSync(
         join(reports, `${execution.experimentId}-${execution.executionId}.json`),
         `${JSON.stringify(document, null, 2)}\n`,
       );
+      writeHtml(
+        join(reports, reportFileName(document)),
+        renderExperimentReport(document, { hypothesis: execution.template?.hypothesis.statement, indexHref: index }),
+      );
     }
     score = gameDayScore(documents.map((d) => d.score));
+    const gameDay = { ...summary, score, results: documents };
     writeFileSync(
       join(reports, `gameday-${suite.name}-${summary.runId}.json`),
-      `${JSON.stringify({ ...summary, score, results: documents }, null, 2)}\n`,
+      `${JSON.stringify(gameDay, null, 2)}\n`,
+    );
+    indexPath = writeHtml(
+      join(reports, index),
+      renderGameDayIndex({ ...gameDay, suite: suite.name }, { reportHref: reportFileName }),
     );
     if (options.junit) writeJunit(options.junit, { name: suite.name, documents, gameDayScore: score });
     out.progress(
-      `\njournals written to reports/ (one file per experiment, and gameday-${suite.name}-${summary.runId}.json)`,
+      `\njournals written to reports/ (one JSON and one HTML report per experiment, and gameday-${suite.name}-${summary.runId}.json)`,
     );
   } finally {
     unsubscribe();
@@ -83,6 +91,7 @@ export const gameDayCommand = async (
     out.progress(
       `\n${summaryTable(documents)}\ngame-day score: ${formatScore(score)} (mean of ${documents.length} execution(s); README "Resilience score")\n\ngame day "${suite.name}": ${documents.length} experiment(s), suite verdict ${summary.verdict ?? 'INCONCLUSIVE'}`,
     );
+  if (indexPath) out.progress(`report: ${shown(indexPath)}`);
   // The game day worked whatever its verdicts; a fault that may still be active is another matter.
   const stuck = documents.filter((d) => d.status === 'ROLLBACK_FAILED');
   if (stuck.length) {

@@ -56,7 +56,9 @@ describe('faultline gameday --junit', () => {
     expect(failed.failure![0]).toMatchObject({ type: 'FAILED', message: expect.stringMatching(/\S/) });
 
     // The execution ids are those the game day reported, as properties; times are in seconds.
-    const [summary] = readdirSync(join(dir, 'reports')).filter((f) => f.startsWith('gameday-demo-'));
+    const [summary] = readdirSync(join(dir, 'reports')).filter(
+      (f) => f.startsWith('gameday-demo-') && f.endsWith('.json'),
+    );
     const { results } = JSON.parse(readFileSync(join(dir, 'reports', summary!), 'utf8')) as {
       results: { executionId: string; reasons: string[] }[];
     };
@@ -81,5 +83,18 @@ describe('faultline gameday --junit', () => {
     expect(score).toBe(Math.round(scores.reduce((a, b) => a + b, 0) / scores.length));
     expect(properties(suite as unknown as TestCase)).toEqual({ gameDayScore: score });
     expect(lines.join('\n')).toContain(`game-day score: ${score} (mean of 3 execution(s)`);
+
+    // The HTML reports: one per experiment beside its JSON, and the game day's index linking them.
+    const runId = summary!.replace(/^gameday-demo-|\.json$/g, '');
+    const index = `gameday-demo-${runId}.html`;
+    expect(lines).toContain(`report: reports/${index}`);
+    const indexHtml = readFileSync(join(dir, 'reports', index), 'utf8');
+    for (const r of results as unknown as { experimentId: string; executionId: string; verdict: string }[]) {
+      const page = `${r.experimentId}-${r.executionId}.html`;
+      expect(indexHtml).toContain(`<a href="${page}">${r.experimentId}</a>`);
+      const html = readFileSync(join(dir, 'reports', page), 'utf8');
+      expect(html).toContain(`data-verdict="${r.verdict}"`);
+      expect(html).toContain(`<a href="${index}">`);
+    }
   }, 180_000);
 });
