@@ -27,7 +27,9 @@ export type ReleaseHoldsDependencies = {
 
 /** What `finish` uses: the final transition, the faults of the result, and `releaseHolds`. */
 export type FinishDependencies = ReleaseHoldsDependencies & {
-  store: Pick<ExecutionRepository, 'transition'> & Pick<FaultRepository, 'listFaults'>;
+  store: Pick<ExecutionRepository, 'transition'> &
+    Pick<FaultRepository, 'listFaults'> &
+    Pick<JournalRepository, 'journal'>;
 } & Pick<PhaseDependencies, 'clock'>;
 
 /** What `revertWithRetries` uses: the provider, the retry settings, the journal and the clock it pauses on. */
@@ -64,6 +66,18 @@ export const finish = async (
     set: { ...set, completedAt: deps.clock.now().toISOString() },
   });
   if (!done) return null;
+  // The outcome joins the journal's hash chain, so that `faultline verify` can tell a result whose
+  // verdict was changed afterwards. The execution is final already: a failed append must not keep
+  // ExperimentCompleted from being published (verify then has no recorded verdict to compare).
+  await deps.store
+    .journal(executionId, {
+      phase: 'finish',
+      action: 'completed',
+      outcome: 'ok',
+      // The verdict as the result states it (resultOf): none is INCONCLUSIVE.
+      detail: { status: done.status, verdict: done.verdict ?? 'INCONCLUSIVE', safetyViolated: done.safety.violated },
+    })
+    .catch(() => undefined);
   await releaseHolds(deps, done);
   const faults = await deps.store.listFaults(executionId);
   return { execution: done, entries: [completedEntry(done, faults)] };

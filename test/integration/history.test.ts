@@ -40,6 +40,9 @@ describe('faultline history', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The result documents of the runs, for `verify`. */
+  const documents: Record<string, unknown>[] = [];
+
   it('after two runs of the same template lists both, newest first, with scores', async () => {
     const template = join(dir, 'quick.yaml');
     writeFileSync(template, stringify(quickTemplate()));
@@ -50,6 +53,7 @@ describe('faultline history', () => {
       const document = JSON.parse(lines.result[0]!);
       expect(document).toMatchObject({ verdict: 'PASSED', score: 100 });
       ids.push(document.executionId);
+      documents.push(document);
     }
 
     const json = capture();
@@ -87,5 +91,37 @@ describe('faultline history', () => {
     const bad = capture();
     expect(await main(['history', 'quick-latency', '--last', 'zero'], bad.out)).toBe(1);
     expect(bad.lines.error.join('\n')).toMatch(/--last must be a whole number/);
+  });
+
+  it('verify: an untouched result is intact; one changed journal entry, or a changed verdict, is named', async () => {
+    const [document] = documents;
+    expect(document).toBeDefined();
+    const path = join(dir, 'result.json');
+    writeFileSync(path, JSON.stringify(document, null, 2));
+    const intact = capture();
+    expect(await main(['verify', path], intact.out)).toBe(0);
+    expect(intact.lines.result.join('\n')).toMatch(
+      /^intact {3}quick-latency [0-9a-f-]{36}: \d+ journal entries, head [0-9a-f]{16}…$/,
+    );
+
+    const altered = structuredClone(document) as { timeline: { outcome: string }[] };
+    altered.timeline[2]!.outcome = 'skipped';
+    writeFileSync(path, JSON.stringify(altered));
+    const changed = capture();
+    expect(await main(['verify', path], changed.out)).toBe(3);
+    expect(changed.lines.result.join('\n')).toMatch(/ALTERED {2}quick-latency .*\n {2}- entry 3 \(.*\) was altered/);
+
+    writeFileSync(path, JSON.stringify({ ...document, verdict: 'FAILED' }));
+    const verdict = capture();
+    expect(await main(['verify', path, '--json'], verdict.out)).toBe(3);
+    expect(JSON.parse(verdict.lines.result[0]!)).toMatchObject({
+      intact: false,
+      results: [{ problems: ['the result says verdict FAILED, its journal recorded PASSED'] }],
+    });
+
+    writeFileSync(path, '{ not json');
+    const bad = capture();
+    expect(await main(['verify', path], bad.out)).toBe(1);
+    expect(bad.lines.error.join('\n')).toMatch(/is not JSON/);
   });
 });

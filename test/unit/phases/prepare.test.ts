@@ -61,7 +61,11 @@ describe('prepare', () => {
     expect(execution).toMatchObject({ status: 'REJECTED', verdict: 'INCONCLUSIVE' });
     expect(execution.template).toBeUndefined();
     expect(deps.timer.scheduled).toEqual([]);
-    expect(await journalLines(deps)).toEqual(['prepare ExperimentRequested: ok', 'prepare preflight: rejected']);
+    expect(await journalLines(deps)).toEqual([
+      'prepare ExperimentRequested: ok',
+      'finish completed: ok',
+      'prepare preflight: rejected',
+    ]);
   });
 
   it('rejects a template that does not allow this environment, leasing nothing', async () => {

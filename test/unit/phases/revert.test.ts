@@ -117,7 +117,7 @@ describe('revert: revertPlanned', () => {
     expect(fault).toMatchObject({ state: 'REVERT_FAILED', error });
     expect(await deps.store.lease(KEY)).toMatchObject({ executionId: EXECUTION_ID, pinned: true });
     expect(deps.timer.cancelled).toEqual([`revert-${EXECUTION_ID}`]);
-    expect(await journalLines(deps)).toEqual(Array(4).fill('revert revert slow: failed'));
+    expect(await journalLines(deps)).toEqual([...Array(4).fill('revert revert slow: failed'), 'finish completed: ok']);
   });
 
   it('waits for an injection in flight to land, then reverts it', async () => {

@@ -51,7 +51,7 @@ describe('sweep', () => {
     expect(execution.failure).toMatch(/^stuck in PREPARING since .*: it never started$/);
     expect(await deps.store.lease(KEY)).toBeUndefined();
     expect(await deps.store.executionsWatchingAlarm(ALARM)).toEqual([]);
-    expect(await journalLines(deps)).toEqual(['sweep give up: failed']);
+    expect(await journalLines(deps)).toEqual(['finish completed: ok', 'sweep give up: failed']);
   });
 
   it('leaves a run that is not stuck yet alone', async () => {

@@ -67,7 +67,7 @@ describe('validate', () => {
     expect(await deps.store.lease(KEY)).toBeUndefined();
     expect(await deps.store.executionsWatchingAlarm(ALARM)).toEqual([]);
     expect(deps.timer.cancelled).toEqual([`revert-${EXECUTION_ID}`]);
-    expect(await journalLines(deps)).toEqual(['validate verdict: ok']);
+    expect(await journalLines(deps)).toEqual(['finish completed: ok', 'validate verdict: ok']);
   });
 
   it('INCONCLUSIVE when a figure is missing', async () => {
