@@ -2,7 +2,7 @@
  * The SDK's service exceptions are told apart by `name` (the error code AWS returned). Matching on
  * the name rather than `instanceof` also holds when two copies of a client package are bundled.
  */
-export const awsErrorName = (error: unknown): string | undefined =>
+const awsErrorName = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string'
     ? (error as { name: string }).name
     : undefined;

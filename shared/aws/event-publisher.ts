@@ -4,14 +4,14 @@ import type { BusEntry, EventPublisher } from '../ports';
 import { realSleep, type Sleep } from './polling';
 
 /** PutEvents takes at most 10 entries per call. */
-export const MAX_ENTRIES_PER_CALL = 10;
+const MAX_ENTRIES_PER_CALL = 10;
 /** The total size of one PutEvents request (256 KB; the limit AWS has documented longest). */
 export const MAX_REQUEST_BYTES = 256 * 1024;
 
 /** Per-entry error codes that PutEvents documents as retryable; every other code fails at once. */
-export const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set(['InternalFailure', 'ThrottlingException']);
+const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set(['InternalFailure', 'ThrottlingException']);
 
-export interface FailedEntry {
+interface FailedEntry {
   source: string;
   detailType: string;
   errorCode: string;
@@ -33,7 +33,7 @@ export class EventPublishError extends FaultlineError {
   }
 }
 
-export interface EventBridgePublisherOptions {
+interface EventBridgePublisherOptions {
   /** Name or ARN of the bus. */
   eventBusName: string;
   /** Calls per batch at most, the first included. */
@@ -49,7 +49,7 @@ export interface EventBridgePublisherOptions {
  * Size of an entry as EventBridge counts it: UTF-8 bytes of Source, DetailType, Detail and each
  * resource, plus 14 bytes when Time is set.
  */
-export const entrySize = (entry: PutEventsRequestEntry): number => {
+const entrySize = (entry: PutEventsRequestEntry): number => {
   const bytes = (s: string | undefined) => (s === undefined ? 0 : Buffer.byteLength(s, 'utf8'));
   return (
     (entry.Time ? 14 : 0) +

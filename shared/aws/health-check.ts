@@ -17,9 +17,9 @@ import { chunks, isAwsError } from './aws-error';
 import { ASG_NAME_TAG, AWS_RESOURCE_TYPES } from './target-resolver';
 
 /** The health of the targets' system could not be read. */
-export class HealthCheckError extends FaultlineError {}
+class HealthCheckError extends FaultlineError {}
 
-export interface AwsHealthCheckOptions {
+interface AwsHealthCheckOptions {
   autoScaling: AutoScalingClient;
   elbv2: ElasticLoadBalancingV2Client;
   ec2: EC2Client;

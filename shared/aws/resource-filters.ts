@@ -10,7 +10,7 @@ export interface ResourceFilter {
 }
 
 /** The values at a dotted path; arrays on the way are searched element by element. */
-export const valuesAtPath = (resource: unknown, path: string): string[] => {
+const valuesAtPath = (resource: unknown, path: string): string[] => {
   let current: unknown[] = [resource];
   for (const key of path.split('.')) {
     const next: unknown[] = [];

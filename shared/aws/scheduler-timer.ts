@@ -7,7 +7,7 @@ import { isAwsError } from './aws-error';
 /** A schedule could not be created or deleted. */
 export class ScheduleError extends FaultlineError {}
 
-export interface SchedulerTimerOptions {
+interface SchedulerTimerOptions {
   /** Schedule group that holds faultline's schedules (its IAM scope). */
   groupName: string;
   /** The bus the schedules put their events on. */
@@ -42,7 +42,7 @@ export const scheduleName = (name: string): string => {
  * Scheduler invokes a schedule within the minute of its time (60-second precision), so a time
  * is rounded up to the next whole minute: it never fires early, and at most two minutes late.
  */
-export const SCHEDULER_PRECISION_MS = 60_000;
+const SCHEDULER_PRECISION_MS = 60_000;
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the whole minute so that it never fires early. */
 export const atExpression = (time: Date): string => {

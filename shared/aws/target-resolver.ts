@@ -21,7 +21,7 @@ export const AWS_RESOURCE_TYPES = {
 /** A target could not be looked up (an AWS call failed, or the spec cannot be served). */
 export class TargetResolutionError extends FaultlineError {}
 
-export interface AwsTargetResolverOptions {
+interface AwsTargetResolverOptions {
   ec2: EC2Client;
   rds: RDSClient;
   fis: FisClient;
@@ -36,7 +36,7 @@ export interface AwsTargetResolverOptions {
  * Template filter paths that DescribeInstances can apply on its side (the instance field as the
  * API returns it → the DescribeInstances filter name). Others are applied on the results only.
  */
-export const EC2_FILTER_NAMES: Readonly<Record<string, string>> = {
+const EC2_FILTER_NAMES: Readonly<Record<string, string>> = {
   'State.Name': 'instance-state-name',
   'Placement.AvailabilityZone': 'availability-zone',
   'Placement.GroupName': 'placement-group-name',

@@ -3,7 +3,7 @@
  * fields explicitly: raw events are never logged whole, because some (the CodePipeline job) carry
  * credentials.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;

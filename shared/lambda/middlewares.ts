@@ -8,7 +8,7 @@ import type { PhaseDefinition, Route } from '../phases/route';
 import type { Logger } from './logger';
 
 /** Another attempt is processing the same event; this delivery is to be retried. */
-export class EventInProgressError extends FaultlineError {
+class EventInProgressError extends FaultlineError {
   constructor(detailType: string, eventId: string) {
     super(`${detailType} ${eventId} is being processed by another attempt; retry later`);
   }
@@ -21,7 +21,7 @@ export type HandlerOutcome =
   | { outcome: 'republished'; published: number };
 
 /** The Lambda context, as far as a phase reads it. */
-export type PhaseContext = { getRemainingTimeInMillis?: () => number } | undefined;
+type PhaseContext = { getRemainingTimeInMillis?: () => number } | undefined;
 
 /** What the middlewares of one delivery share (middy's `request.internal`, fresh for each request). */
 export type PhaseState = {
@@ -35,8 +35,8 @@ export type PhaseState = {
  * One delivery on its way through the middlewares: the raw event until the edge has parsed it,
  * the domain function's outputs after it ran, the outcome at the end.
  */
-export type PhaseRequest = middy.Request<unknown, PhaseResult, Error, Context, PhaseState>;
-export type PhaseMiddleware = middy.MiddlewareObj<unknown, PhaseResult, Error, Context, PhaseState>;
+type PhaseRequest = middy.Request<unknown, PhaseResult, Error, Context, PhaseState>;
+type PhaseMiddleware = middy.MiddlewareObj<unknown, PhaseResult, Error, Context, PhaseState>;
 /** The domain function's outputs, until publishOutputs (or an early return) makes them the outcome. */
 export type PhaseResult = BusEntry[] | HandlerOutcome;
 
@@ -48,7 +48,7 @@ export interface PhaseSetup {
   logger: Logger;
 }
 
-export const executionIdOf = (event: unknown): string | undefined => {
+const executionIdOf = (event: unknown): string | undefined => {
   const detail = (event as { detail?: { executionId?: unknown } } | undefined)?.detail;
   return typeof detail?.executionId === 'string' ? detail.executionId : undefined;
 };

@@ -15,10 +15,9 @@ import {
   type PhaseState,
 } from './middlewares';
 
-export type { PhaseDefinition, Route } from '../phases/route';
-export { EventInProgressError, type HandlerOutcome } from './middlewares';
+export type { PhaseDefinition } from '../phases/route';
 
-export type DependencySource = PhaseDependencies | (() => PhaseDependencies);
+type DependencySource = PhaseDependencies | (() => PhaseDependencies);
 
 /**
  * Builds a phase function: the domain function of the event's route, under middlewares that

@@ -13,7 +13,7 @@ import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } fr
 import { AWS_RESOURCE_TYPES } from '../target-resolver';
 import { parseParameters, requireResourceType } from './fault-support';
 
-export interface DatabaseFailureOptions {
+interface DatabaseFailureOptions {
   rds: RDSClient;
   /** Checks that the failure started; defaults to 10 checks, 3 s apart. */
   poll?: PollOptions;

@@ -15,7 +15,7 @@ import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } fr
 import { AWS_RESOURCE_TYPES } from '../target-resolver';
 import { parseParameters } from './fault-support';
 
-export interface FisExperimentOptions {
+interface FisExperimentOptions {
   fis: FisClient;
   /** Checks of the experiment state; defaults to 20 checks, 3 s apart. */
   poll?: PollOptions;
@@ -27,7 +27,7 @@ export interface FisExperimentOptions {
 }
 
 /** Tags faultline puts on the experiments it starts, to find them again without their id. */
-export const FIS_TAGS = { executionId: 'faultline:execution-id', action: 'faultline:action' } as const;
+const FIS_TAGS = { executionId: 'faultline:execution-id', action: 'faultline:action' } as const;
 
 /** The experiment's actions are under way (or already done: a short experiment may be over at once). */
 const TOOK_EFFECT = new Set(['initiating', 'running', 'completed']);

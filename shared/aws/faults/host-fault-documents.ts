@@ -10,10 +10,10 @@ import { parseParameters } from './fault-support';
  */
 export { HOST_FAULT_TYPES, type HostFaultType } from '../../domain/faults';
 
-export type HostAction = 'inject' | 'cleanup';
+type HostAction = 'inject' | 'cleanup';
 
 /** The largest DurationSeconds the documents accept (their allowedPattern). */
-export const MAX_DURATION_SECONDS = 999_999;
+const MAX_DURATION_SECONDS = 999_999;
 
 /** Parameters that cannot become a host command; nothing was sent. */
 export class HostFaultParameterError extends FaultlineError {}

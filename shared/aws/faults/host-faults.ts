@@ -20,7 +20,7 @@ import {
 } from './host-fault-documents';
 
 /** What one instance's invocation of a command came to. */
-export interface InvocationOutcome {
+interface InvocationOutcome {
   instanceId: string;
   /** `Failed`, `TimedOut (Execution Timed Out)`, `not reported`, ... */
   status: string;
@@ -52,7 +52,7 @@ export class HostRevertError extends RevertError {
 }
 
 /** How an invocation stands. */
-export type InvocationState = 'running' | 'success' | 'failed';
+type InvocationState = 'running' | 'success' | 'failed';
 
 const STILL_RUNNING = new Set(['Pending', 'InProgress', 'Delayed']);
 /** StatusDetails that are final whatever Status says. */
@@ -81,7 +81,7 @@ interface Invocation {
   output?: string;
 }
 
-export interface HostFaultProviderOptions {
+interface HostFaultProviderOptions {
   ssm: SSMClient;
   /** To tell an instance that is gone (nothing left to clean up) from one SSM cannot reach. */
   ec2: EC2Client;
@@ -95,7 +95,7 @@ export interface HostFaultProviderOptions {
 }
 
 /** One host fault on several instances at once (one command). */
-export interface HostInjectRequest {
+interface HostInjectRequest {
   faultType: HostFaultType;
   instanceIds: readonly string[];
   parameters: Record<string, unknown>;

@@ -11,13 +11,9 @@ import { FisExperimentProvider } from './fis-experiment';
 import { HostFaultProvider } from './host-faults';
 import { InstanceTerminationProvider } from './instance-termination';
 
-export { DatabaseFailureProvider } from './database-failure';
-export { FisExperimentProvider, FIS_TAGS, fisClientToken } from './fis-experiment';
-export { HostFaultProvider, HostInjectionError, HostRevertError, invocationState } from './host-faults';
-export { HOST_FAULT_TYPES, hostFaultParameters } from './host-fault-documents';
-export { InstanceTerminationProvider } from './instance-termination';
+export { HOST_FAULT_TYPES } from './host-fault-documents';
 
-export interface AwsFaultProvidersOptions {
+interface AwsFaultProvidersOptions {
   ec2: EC2Client;
   ssm: SSMClient;
   rds: RDSClient;

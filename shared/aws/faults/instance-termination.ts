@@ -14,7 +14,7 @@ import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } fr
 import { AWS_RESOURCE_TYPES } from '../target-resolver';
 import { parseParameters, requireResourceType } from './fault-support';
 
-export interface InstanceTerminationOptions {
+interface InstanceTerminationOptions {
   ec2: EC2Client;
   /** Checks of the instance state; defaults to 20 checks, 3 s apart. */
   poll?: PollOptions;
