@@ -181,6 +181,14 @@ const SCRIPT = `
   }
   specs.forEach(function (spec) {
     var el = document.getElementById(spec.id);
+    function failed(error) {
+      el.setAttribute('data-drawn', 'error');
+      console.error('faultline report: chart ' + spec.id + ' was not drawn: ' + (error && error.message ? error.message : error));
+    }
+    // uPlot may draw after its constructor returned: a hook that throws marks its chart, never the page.
+    function guarded(hook) {
+      return function (u) { try { hook(u); } catch (error) { failed(error); } };
+    }
     try {
       var opts = {
         width: Math.max(240, el.clientWidth || 600),
@@ -206,7 +214,7 @@ const SCRIPT = `
           ? [{ size: 24, font: '10px sans-serif' }, { size: 40, font: '10px sans-serif' }]
           : [{ label: 'time (UTC)' }, { label: spec.unit, size: 60 }],
         hooks: {
-          drawClear: [function (u) {
+          drawClear: [guarded(function (u) {
             var ctx = u.ctx, b = u.bbox;
             ctx.save();
             spec.spans.forEach(function (s) {
@@ -215,8 +223,8 @@ const SCRIPT = `
               if (r > l) { ctx.fillStyle = SPANS[s.name] || 'rgba(0, 0, 0, 0.06)'; ctx.fillRect(l, b.top, r - l, b.height); }
             });
             ctx.restore();
-          }],
-          draw: [function (u) {
+          })],
+          draw: [guarded(function (u) {
             var ctx = u.ctx, b = u.bbox;
             ctx.save();
             ctx.font = Math.round(11 * px) + 'px sans-serif';
@@ -236,14 +244,13 @@ const SCRIPT = `
               ctx.fillStyle = colour; ctx.fillText(m.label, tx, y);
             });
             ctx.restore();
-            el.setAttribute('data-drawn', 'true');
-          }]
+            if (el.getAttribute('data-drawn') !== 'error') el.setAttribute('data-drawn', 'true');
+          })]
         }
       };
       new uPlot(opts, [spec.x, spec.y], el);
     } catch (error) {
-      el.setAttribute('data-drawn', 'error');
-      console.error('faultline report: chart ' + spec.id + ' was not drawn: ' + (error && error.message ? error.message : error));
+      failed(error);
     }
   });
 })();
