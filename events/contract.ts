@@ -9,7 +9,7 @@ export const FAULTLINE_SOURCE = 'faultline';
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: 'not an ISO-8601 time' });
 
 /** EventBridge's envelope, as every target receives it. */
-export const envelopeSchema = z.object({
+const envelopeSchema = z.object({
   version: z.literal('0'),
   id: z.string().min(1),
   'detail-type': z.string().min(1).max(128),
@@ -24,7 +24,7 @@ export const envelopeSchema = z.object({
 export const isoTimeSchema = isoTime;
 
 /** Fields every faultline event's detail carries. */
-export const baseDetail = {
+const baseDetail = {
   executionId: z.string().min(1).max(128),
   experimentId: z.string().min(1).max(64),
 };

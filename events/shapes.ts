@@ -42,7 +42,7 @@ export const metricsSchema = z.object({
   to: z.string().optional(),
 });
 
-export const faultTypeSchema = z.enum(ALL_FAULT_TYPES as [string, ...string[]]);
+const faultTypeSchema = z.enum(ALL_FAULT_TYPES as [string, ...string[]]);
 export const statusSchema = z.enum(STATUSES);
 export const verdictSchema = z.enum(VERDICTS);
 

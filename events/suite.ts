@@ -32,7 +32,7 @@ const instant = z
  * EventBridge Scheduler's cron: six fields (minutes hours day-of-month month day-of-week year),
  * one of day-of-month and day-of-week being `?`. Written without the `cron( )` wrapper.
  */
-export const cronSchema = z
+const cronSchema = z
   .string()
   .transform((v) =>
     v
@@ -54,7 +54,7 @@ export const cronSchema = z
     { message: 'exactly one of day-of-month and day-of-week must be "?"' },
   );
 
-export const SUITE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const SUITE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** A stored template id; anything else in `templates` is a path (for the local runner). */
 export const TEMPLATE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
