@@ -4,7 +4,7 @@ import type { BusEntry, BusEvent, EventPublisher } from '../shared/ports';
 import { matchesPattern } from './event-pattern';
 import type { FunctionRule } from './rules';
 
-export type Invoke = (event: BusEvent) => Promise<unknown>;
+type Invoke = (event: BusEvent) => Promise<unknown>;
 
 export interface DeadLetter {
   functionName: string;
@@ -12,7 +12,7 @@ export interface DeadLetter {
   error: Error;
 }
 
-export interface LocalBusOptions {
+interface LocalBusOptions {
   rules: readonly FunctionRule[];
   account?: string;
   region?: string;

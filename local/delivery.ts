@@ -59,7 +59,7 @@ export const deliverPipelineEvent = async (runtime: EmbeddedRuntime, event: BusE
   await runtime.bus.idle();
 };
 
-export interface PipelineJobRun {
+interface PipelineJobRun {
   /** The answer that ended the job. */
   final: GateAnswer;
   /** Every answer, in order (waiting ones first). */
@@ -120,7 +120,7 @@ const recordingControl = (inner: PipelineControl, record: (answer: GateAnswer) =
   lastGoodExecution: (request) => inner.lastGoodExecution(request),
 });
 
-export interface GameDaySummary {
+interface GameDaySummary {
   runId: string;
   suite: string;
   status: 'COMPLETED' | 'SKIPPED';
@@ -137,7 +137,7 @@ export interface GameDaySummary {
   journal: GameDayJournalEntry[];
 }
 
-export interface RunGameDayOptions {
+interface RunGameDayOptions {
   /** `ignore` runs outside allowed hours (blackout windows still apply). Default: `check`. */
   hours?: 'check' | 'ignore';
   /** Bounded wait for the whole run. Default 30 minutes. */

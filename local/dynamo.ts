@@ -51,7 +51,7 @@ export const localDynamoClient = (endpoint: string): DynamoDBClient =>
     maxAttempts: 3,
   });
 
-export const ensureTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
+const ensureTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
   try {
     await client.send(new CreateTableCommand(tableDefinition(tableName)));
   } catch (error) {

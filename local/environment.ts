@@ -6,7 +6,7 @@ import type { AlarmDefinition } from './monitor/alarms';
 import { EmbeddedRuntime, type EmbeddedRuntimeOptions } from './runtime';
 import { startPutEventsServer, type PutEventsServer } from './put-events-server';
 
-export const LOCAL_BUS_NAME = 'faultline-local';
+const LOCAL_BUS_NAME = 'faultline-local';
 export const LOCAL_TABLE_NAME = 'faultline-local';
 
 export interface LocalEnvironmentOptions {

@@ -11,13 +11,13 @@
  */
 
 /** A literal a pattern leaf can list: compared by JSON type and value. */
-export type EventPatternLiteral = string | number | boolean | null;
+type EventPatternLiteral = string | number | boolean | null;
 
 /** The string operand of `prefix` / `suffix`, plain or case-insensitive. */
-export type EventPatternAffix = string | { readonly 'equals-ignore-case': string };
+type EventPatternAffix = string | { readonly 'equals-ignore-case': string };
 
 /** What `anything-but` may exclude. Lists must be all strings or all numbers. */
-export type EventPatternAnythingBut =
+type EventPatternAnythingBut =
   | string
   | number
   | readonly string[]
@@ -28,12 +28,12 @@ export type EventPatternAnythingBut =
   | { readonly wildcard: string | readonly string[] };
 
 /** One comparison, or a lower bound followed by an upper bound. */
-export type EventPatternNumeric =
+type EventPatternNumeric =
   | readonly ['=' | '<' | '<=' | '>' | '>=', number]
   | readonly ['>' | '>=', number, '<' | '<=', number];
 
 /** A content-filter operator; each object carries exactly one of these keys. */
-export type EventPatternOperator =
+type EventPatternOperator =
   | { readonly prefix: EventPatternAffix }
   | { readonly suffix: EventPatternAffix }
   | { readonly 'equals-ignore-case': string }
@@ -44,7 +44,7 @@ export type EventPatternOperator =
   | { readonly cidr: string };
 
 /** One alternative of a leaf: the leaf matches when any alternative does. */
-export type EventPatternMatcher = EventPatternLiteral | EventPatternOperator;
+type EventPatternMatcher = EventPatternLiteral | EventPatternOperator;
 
 /** A field of a pattern: a leaf (list of alternatives), a nested pattern, or `$or` branches. */
 export type EventPatternField = readonly EventPatternMatcher[] | EventPattern | readonly EventPattern[];

@@ -12,7 +12,7 @@ import type { BusName, LocalBus } from './bus';
  * test/fixtures/aws-events/putevents-protocol.md, the PutEvents API Reference and the
  * User Guide page "Calculating PutEvents event entry size". SigV4 is not checked.
  */
-export interface PutEventsServerOptions {
+interface PutEventsServerOptions {
   /** Where accepted entries go: the bus assigns the event ids and routes. */
   bus: Pick<LocalBus, 'putEvents' | 'account' | 'region'>;
   /** 0 takes a free port. */
@@ -43,7 +43,7 @@ export interface PutEventsServer {
 }
 
 /** The endpoint could not listen (port taken, address not available). */
-export class PutEventsEndpointError extends FaultlineError {}
+class PutEventsEndpointError extends FaultlineError {}
 
 const TARGET = 'AWSEvents.PutEvents';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';

@@ -28,7 +28,7 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /** The name the embedded runtime gives a function's scheduled rule (it appears in the event's resources). */
-export const scheduledRuleName = (functionName: string): string => `${functionName}-schedule`;
+const scheduledRuleName = (functionName: string): string => `${functionName}-schedule`;
 
 /** CloudFormation short-form tags, kept as opaque values: the bus only needs the patterns. */
 const cloudFormationTags: Tags = [

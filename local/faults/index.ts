@@ -1,10 +1,2 @@
-export {
-  LocalFaultProvider,
-  LocalFaultProviders,
-  localFaultId,
-  type FaultableFleet,
-  type LocalFaultLimits,
-  type LocalFaultMode,
-  type LocalFaultProviderOptions,
-} from './local-fault-provider';
-export { LocalTargetResolver, LOCAL_TAGS, type ResolvableFleet } from './local-target-resolver';
+export { LocalFaultProvider, LocalFaultProviders } from './local-fault-provider';
+export { LocalTargetResolver } from './local-target-resolver';

@@ -15,7 +15,7 @@ import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
 import { describeProblems } from '../../shared/problems';
 
 /** What the local provider needs of the fleet. */
-export type FaultableFleet = Pick<
+type FaultableFleet = Pick<
   DemoFleet,
   | 'applyFault'
   | 'removeFault'
@@ -40,9 +40,9 @@ const limitsSchema = z
   })
   .strict();
 
-export type LocalFaultLimits = z.output<typeof limitsSchema>;
+type LocalFaultLimits = z.output<typeof limitsSchema>;
 
-export interface LocalFaultProviderOptions {
+interface LocalFaultProviderOptions {
   fleet: FaultableFleet;
   /** Bounds that keep a fault from harming the machine the fleet runs on. */
   limits?: Partial<LocalFaultLimits>;
@@ -55,7 +55,7 @@ export interface LocalFaultProviderOptions {
  * - `terminated`: the process was killed; the supervisor's restart is the recovery;
  * - `held-down`: the dependency is stopped until the deadline, kept by the fleet.
  */
-export type LocalFaultMode = 'in-process' | 'terminated' | 'held-down';
+type LocalFaultMode = 'in-process' | 'terminated' | 'held-down';
 
 /** Host faults are applied inside a member process (the others act on the process itself). */
 const IN_PROCESS: readonly StandardFaultType[] = HOST_FAULT_TYPES;
@@ -63,7 +63,7 @@ const IN_PROCESS: readonly StandardFaultType[] = HOST_FAULT_TYPES;
 const systemClock: Clock = { now: () => new Date() };
 
 /** A fault's id inside a member: one per (execution, action), so a retried inject is not doubled. */
-export const localFaultId = (executionId: string, action: string): string => `${executionId}:${action}`;
+const localFaultId = (executionId: string, action: string): string => `${executionId}:${action}`;
 
 /**
  * The nine REL08-BP03 fault types against the local demo fleet (provider `local`). Every fault

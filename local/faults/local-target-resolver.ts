@@ -4,10 +4,10 @@ import type { TargetSpec } from '../../shared/domain/template';
 import type { TargetResolver } from '../../shared/ports';
 import { DEPENDENCY_NAME, type DemoFleet } from '../fleet';
 
-export type ResolvableFleet = Pick<DemoFleet, 'replicas' | 'dependency'>;
+type ResolvableFleet = Pick<DemoFleet, 'replicas' | 'dependency'>;
 
 /** Tags every local resource carries, for `resourceTags` in templates. */
-export const LOCAL_TAGS = {
+const LOCAL_TAGS = {
   replica: { app: 'faultline-demo', role: 'replica' },
   dependency: { app: 'faultline-demo', role: 'dependency' },
 } as const;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { ControlRequestError } from './errors';
 
 /** Header carrying the per-fleet token that guards every child's control port. */
-export const CONTROL_TOKEN_HEADER = 'x-faultline-token';
+const CONTROL_TOKEN_HEADER = 'x-faultline-token';
 
 export interface ControlEndpoint {
   member: string;

@@ -52,9 +52,9 @@ export type MemberRole = 'replica' | 'dependency';
  * supervisor will start it again; `held-down`: stopped on purpose until a deadline (database
  * failure); `stopped`: the fleet is stopped.
  */
-export type MemberState = 'starting' | 'running' | 'restarting' | 'held-down' | 'stopped';
+type MemberState = 'starting' | 'running' | 'restarting' | 'held-down' | 'stopped';
 
-export interface MemberStatus {
+interface MemberStatus {
   name: string;
   role: MemberRole;
   state: MemberState;
@@ -83,7 +83,7 @@ export interface DependencyStatus extends MemberStatus {
 }
 
 /** A fault active inside a member, as the member reports it. */
-export interface ActiveFault {
+interface ActiveFault {
   id: string;
   type: string;
   parameters: Record<string, unknown>;
@@ -92,7 +92,7 @@ export interface ActiveFault {
 }
 
 /** Host-level figures of one member: what the CloudWatch agent would report on an instance. */
-export interface HostFigures {
+interface HostFigures {
   name: string;
   role: MemberRole;
   pid: number;

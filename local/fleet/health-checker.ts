@@ -1,6 +1,6 @@
 import http from 'node:http';
 
-export interface HealthCheckSettings {
+interface HealthCheckSettings {
   /** Time between two checks of one target. */
   intervalMs: number;
   /** A check without an answer in this time fails. */
@@ -13,7 +13,7 @@ export interface HealthCheckSettings {
 }
 
 /** What the checker knows of one target. */
-export interface TargetHealth {
+interface TargetHealth {
   name: string;
   port?: number;
   healthy: boolean;

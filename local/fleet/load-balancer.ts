@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { FleetError } from './errors';
 import type { HealthChecker } from './health-checker';
 
-export interface LoadBalancerSettings {
+interface LoadBalancerSettings {
   /** A proxied request without a complete answer in this time is answered 504. */
   upstreamTimeoutMs: number;
   /** Request bodies are buffered (so that a retry can resend them) up to this size. */
