@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { main } from '../../cli/main';
 import { captureByKind as capture } from '../support/cli-output';
-import { EmbeddedRuntime } from '../../local/runtime';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
-import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
+import type { EmbeddedRuntime } from '../../local/runtime';
+import type { InMemoryFaults } from '../../testing/in-memory';
+import { startReachableStack } from '../support/runtime';
 import { quickTemplate } from '../support/templates';
 import { waitFor } from '../support/wait';
 
@@ -55,29 +55,12 @@ describe('faultline CLI', () => {
 
   describe('against a running embedded runtime through the AWS SDK standard configuration', () => {
     let runtime: EmbeddedRuntime;
-    let endpoint: PutEventsServer;
     let faults: InMemoryFaults;
-    const saved = { ...process.env };
+    let stop: () => Promise<void>;
     beforeAll(async () => {
-      faults = new InMemoryFaults();
-      runtime = await EmbeddedRuntime.start({
-        faults,
-        targets: { local: new StaticTargets() },
-        metrics: new StaticMetrics(),
-        alarms: new StaticAlarms(new Set(['local-p95-latency'])),
-        health: new StaticHealth(true),
-        tableName: 'faultline-local',
-      });
-      endpoint = await startPutEventsServer({ bus: runtime.bus, port: 0, customBusName: 'faultline-local' });
-      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = endpoint.url;
-      process.env.AWS_ENDPOINT_URL_DYNAMODB = runtime.dynamo.endpoint;
-      process.env.FAULTLINE_STAGE = 'local';
+      ({ runtime, faults, stop } = await startReachableStack());
     });
-    afterAll(async () => {
-      process.env = saved;
-      await endpoint.close();
-      await runtime.stop();
-    });
+    afterAll(async () => stop());
 
     it('run --json prints one result document holding every documented field', async () => {
       const { out, lines } = capture();

@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { captureByKind as capture } from '../support/cli-output';
 import { main } from '../../cli/main';
-import { EmbeddedRuntime } from '../../local/runtime';
-import { startPutEventsServer, type PutEventsServer } from '../../local/put-events-server';
-import { InMemoryFaults, StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
+import { startReachableStack } from '../support/runtime';
 import { quickTemplate } from '../support/templates';
 
 /**
@@ -15,28 +13,13 @@ import { quickTemplate } from '../support/templates';
  */
 describe('faultline history', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-history-'));
-  let runtime: EmbeddedRuntime;
-  let endpoint: PutEventsServer;
-  const saved = { ...process.env };
+  let stack: Awaited<ReturnType<typeof startReachableStack>>;
 
   beforeAll(async () => {
-    runtime = await EmbeddedRuntime.start({
-      faults: new InMemoryFaults(),
-      targets: { local: new StaticTargets() },
-      metrics: new StaticMetrics(),
-      alarms: new StaticAlarms(new Set(['local-p95-latency'])),
-      health: new StaticHealth(true),
-      tableName: 'faultline-local',
-    });
-    endpoint = await startPutEventsServer({ bus: runtime.bus, port: 0, customBusName: 'faultline-local' });
-    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = endpoint.url;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = runtime.dynamo.endpoint;
-    process.env.FAULTLINE_STAGE = 'local';
+    stack = await startReachableStack();
   });
   afterAll(async () => {
-    process.env = saved;
-    await endpoint.close();
-    await runtime.stop();
+    await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
