@@ -87,7 +87,7 @@ export const finish = async (
  * Leases are given back, except when a fault may still be active (ROLLBACK_FAILED): then they are
  * pinned, never expire, and only a person gives them back (`faultline release`).
  */
-export const releaseHolds = async (deps: ReleaseHoldsDependencies, execution: Execution): Promise<void> => {
+const releaseHolds = async (deps: ReleaseHoldsDependencies, execution: Execution): Promise<void> => {
   for (const key of (execution.targets ?? []).flatMap(leaseKeys)) {
     if (execution.status === 'ROLLBACK_FAILED')
       await deps.store.pinLease(key, execution.executionId, (execution.reasons ?? []).join('; ') || 'rollback failed');
@@ -111,7 +111,7 @@ export const timerNames = {
  * Undoes one fault, retrying a failed call with doubling pauses (`revertAttempts`,
  * `revertBackoffMs`): one failed call is no reason to call a person. Throws the last error.
  */
-export const revertWithRetries = async (deps: RevertWithRetriesDependencies, fault: FaultRecord): Promise<void> => {
+const revertWithRetries = async (deps: RevertWithRetriesDependencies, fault: FaultRecord): Promise<void> => {
   const provider = deps.faults.forFault(fault.target.provider, fault.faultType);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -132,7 +132,7 @@ export const revertWithRetries = async (deps: RevertWithRetriesDependencies, fau
 };
 
 /** A fault whose revert failed, as RollbackFailed reports it. */
-export interface RevertFailure {
+interface RevertFailure {
   action: string;
   targetKey: string;
   error: string;
