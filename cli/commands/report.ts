@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Execution } from '../../shared/domain/execution';
 import { executionScore } from '../../shared/domain/score';
-import type { ExecutionSeries } from '../../shared/domain/series';
 import { resultDocument } from '../../shared/phases/result';
 import type { ResultDocument } from '../../shared/report/document';
 import { type HistoryPoint, renderExperimentReport } from '../../shared/report/html';
@@ -17,16 +16,7 @@ import { EXIT, remote, UsageError } from './common';
  */
 
 /** How many past runs of the template the score trend shows. */
-export const TREND_RUNS = 10;
-
-/**
- * The execution's series, when the store records them (shared/store/series.ts), else null. Looked up
- * by duck typing so that the CLI works against a store with or without `readSeries`.
- */
-export const readSeriesOf = async (store: object, executionId: string): Promise<ExecutionSeries | null> => {
-  const read = (store as { readSeries?: (id: string) => Promise<ExecutionSeries | null> }).readSeries;
-  return typeof read === 'function' ? await read.call(store, executionId) : null;
-};
+const TREND_RUNS = 10;
 
 /** The last runs of a template that finished, for the score trend. */
 export const trendOf = async (store: ExecutionStore, experimentId: string, last = TREND_RUNS) => {
@@ -44,7 +34,7 @@ export const trendOf = async (store: ExecutionStore, experimentId: string, last 
     );
 };
 
-/** The result document of an execution in the store, with its series; undefined when there is none. */
+/** The result document of an execution in the store, with its series (null when none were recorded); undefined when there is no such execution. */
 export const storedDocument = async (
   store: ExecutionStore,
   executionId: string,
@@ -55,7 +45,7 @@ export const storedDocument = async (
     execution,
     await store.listFaults(executionId),
     await store.readJournal(executionId),
-    await readSeriesOf(store, executionId),
+    await store.readSeries(executionId),
   );
   return { execution, document };
 };

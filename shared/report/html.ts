@@ -101,7 +101,7 @@ const VERDICT_CLASS: Record<string, string> = { PASSED: 'passed', FAILED: 'faile
 const verdictClass = (verdict: string | null | undefined) => VERDICT_CLASS[verdict ?? ''] ?? 'inconclusive';
 
 /** Why there are no charts, or null when there are some to draw. */
-export const seriesUnavailable = (series: ExecutionSeries | null): string | null => {
+const seriesUnavailable = (series: ExecutionSeries | null): string | null => {
   if (series === null) return 'No series were recorded for this execution, so there are no charts.';
   if (series.unavailable) return `Series unavailable: ${series.unavailable}`;
   if (!series.series.length) return 'The series of this execution are empty, so there are no charts.';
