@@ -4,6 +4,7 @@ import type { Template } from '../../shared/domain/template';
 import { parseTemplateText } from '../../shared/domain/template-text';
 import { FaultlineError } from '../../shared/errors';
 import type { resultDocument } from '../../shared/phases/result';
+import { recordSeries } from '../../shared/report/record-series';
 import type { BusEvent } from '../../shared/ports';
 import { awsBackend, stackNames, type Backend } from '../backend';
 import { progressLine, table, type Output } from '../display';
@@ -23,6 +24,16 @@ export const readTemplate = (path: string): Template => {
 export const remote = (stage: string | undefined) => awsBackend(stackNames(stage ? { stage } : {}));
 
 export type ResultDocument = ReturnType<typeof resultDocument>;
+
+/**
+ * On the embedded runtime, a final execution's series are recorded from the local monitor before
+ * its result is read (on AWS the report function records them on ExperimentCompleted). Recording
+ * twice changes nothing.
+ */
+export const recordLocalSeries = async (backend: Backend, executionId: string): Promise<void> => {
+  if (!backend.local) return;
+  await recordSeries(executionId, { store: backend.store, metrics: backend.local.monitor, minimumPeriodSeconds: 1 });
+};
 
 export const summaryTable = (documents: readonly ResultDocument[]): string =>
   table(

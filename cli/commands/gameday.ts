@@ -9,7 +9,15 @@ import { runGameDay } from '../../local/delivery';
 import { localBackend } from '../backend';
 import type { Output } from '../display';
 import { writeJunit } from '../junit';
-import { EXIT, progressOfEveryExecution, summaryTable, UsageError, waitForSteady, type ResultDocument } from './common';
+import {
+  EXIT,
+  progressOfEveryExecution,
+  recordLocalSeries,
+  summaryTable,
+  UsageError,
+  waitForSteady,
+  type ResultDocument,
+} from './common';
 import { reportFileName, shown, storedDocument, writeHtml } from './report';
 
 /**
@@ -51,6 +59,7 @@ export const gameDayCommand = async (
     mkdirSync(reports, { recursive: true });
     const index = `gameday-${suite.name}-${summary.runId}.html`;
     for (const e of summary.executions) {
+      await recordLocalSeries(backend, e.executionId);
       const stored = await storedDocument(backend.store, e.executionId);
       if (!stored) continue;
       const { execution, document } = stored;

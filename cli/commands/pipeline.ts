@@ -17,6 +17,7 @@ import {
   UsageError,
   waitForSteady,
   type ResultDocument,
+  recordLocalSeries,
 } from './common';
 
 /**
@@ -88,11 +89,13 @@ export const pipelineCommand = async (
     const documents: ResultDocument[] = [];
     for (const executionId of started) {
       const execution = await local.runtime.waitForFinal(executionId, 10 * 60_000);
+      await recordLocalSeries(backend, executionId);
       documents.push(
         resultDocument(
           execution,
           await backend.store.listFaults(executionId),
           await backend.store.readJournal(executionId),
+          await backend.store.readSeries(executionId),
         ),
       );
     }

@@ -8,7 +8,7 @@ import type { BusEvent } from '../../shared/ports';
 import { awsBackend, localBackend, stackNames, type Backend } from '../backend';
 import { journalLine, progressLine, type Output } from '../display';
 import { writeJunit } from '../junit';
-import { EXIT, readTemplate, summaryTable, UsageError } from './common';
+import { EXIT, readTemplate, recordLocalSeries, summaryTable, UsageError } from './common';
 
 /** Refusals the CLI can tell before starting anything; prepare checks the same again. */
 const refuseToStart = async (template: Template, backend: Backend): Promise<void> => {
@@ -57,10 +57,12 @@ export const runOne = async (
       }),
     ]);
     const execution = await waitForFinal(backend, executionId, expectedMaxMs(template), startedAt, out);
+    await recordLocalSeries(backend, executionId);
     const document = resultDocument(
       execution,
       await backend.store.listFaults(executionId),
       await backend.store.readJournal(executionId),
+      await backend.store.readSeries(executionId),
     );
     return { execution, document };
   } finally {
