@@ -160,12 +160,14 @@ export const placeOf = (
     if (f.revertedAt)
       markers.push({ at: f.revertedAt, kind: 'fault-reverted', label: `${f.action} reverted on ${f.target.id}` });
   }
-  if (execution.safety.violated && execution.safety.at)
-    markers.push({
-      at: execution.safety.at,
-      kind: 'stop-condition',
-      label: `stop condition: ${(execution.safety.reason ?? execution.safety.source ?? 'safety violation').slice(0, 120)}`,
-    });
+  if (execution.safety.violated && execution.safety.at) {
+    // The label names what fired (a reason's first clause); the whole reason is in the result's safety.
+    const what = (execution.safety.reason ?? execution.safety.source ?? 'safety violation')
+      .split(': ')[0]!
+      .slice(0, 80);
+    const label = what.startsWith('stop') ? what : `stop condition: ${what}`;
+    markers.push({ at: execution.safety.at, kind: 'stop-condition', label });
+  }
   if (execution.recoveredAt)
     markers.push({ at: execution.recoveredAt, kind: 'recovery-confirmed', label: 'recovery confirmed' });
   markers.sort((a, b) => a.at.localeCompare(b.at));

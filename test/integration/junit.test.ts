@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parse, type TestCase, type TestSuites } from 'junit2json';
 import { captureAll as capture } from '../support/cli-output';
 import { main } from '../../cli/main';
+import type { ResultDocument } from '../../shared/report/document';
+import { checkPage, launchChromium, reportPageFaults } from '../support/browser';
 
 const root = join(__dirname, '../..');
 const properties = (c: TestCase) =>
@@ -95,6 +97,44 @@ describe('faultline gameday --junit', () => {
       const html = readFileSync(join(dir, 'reports', page), 'utf8');
       expect(html).toContain(`data-verdict="${r.verdict}"`);
       expect(html).toContain(`<a href="${index}">`);
+    }
+
+    // Each result carries the series the local monitor measured, with the run's spans and markers.
+    const documents = results as unknown as ResultDocument[];
+    for (const d of documents) {
+      expect(d.series?.unavailable).toBeUndefined();
+      expect(d.series!.series.map((s) => s.name)).toEqual(
+        expect.arrayContaining(['availabilityPercent', 'p95LatencyMs']),
+      );
+      expect(d.series!.spans.map((s) => s.name)).toEqual(['baseline', 'injection', 'observation', 'recovery']);
+      expect(d.series!.markers.map((m) => m.kind)).toEqual(
+        expect.arrayContaining(['fault-injected', 'fault-reverted']),
+      );
+    }
+    expect(documents[1]!.series!.markers.map((m) => m.kind)).toContain('stop-condition');
+
+    // The real reports in a real browser: every chart drew the measured series, nothing failed.
+    const browser = await launchChromium();
+    try {
+      const screenshots = join(root, 'reports', 'screenshots');
+      const indexCheck = await checkPage(
+        browser,
+        join(dir, 'reports', index),
+        join(screenshots, 'real-gameday-index.png'),
+      );
+      expect(reportPageFaults(indexCheck, 3)).toEqual([]);
+      const aborted = documents[1]!;
+      const reportCheck = await checkPage(
+        browser,
+        join(dir, 'reports', `${aborted.experimentId}-${aborted.executionId}.html`),
+        join(screenshots, 'real-experiment-report.png'),
+      );
+      const charts = reportCheck.charts.map((c) => c.chart);
+      expect(charts).toEqual(expect.arrayContaining(['availabilityPercent', 'p95LatencyMs', 'requestsPerSecond']));
+      expect(reportPageFaults(reportCheck, charts.length)).toEqual([]);
+      expect(reportCheck.banner).toMatchObject({ verdict: 'FAILED', visible: true });
+    } finally {
+      await browser.close();
     }
   }, 180_000);
 });

@@ -77,6 +77,15 @@ describe("an execution's place in time", () => {
       [T(50), 'recovery-confirmed'],
     ]);
     expect(placed.markers[1]!.label).toBe('stop condition: checkout-5xx in ALARM');
+    const long = completed('e3', {
+      safety: {
+        violated: true,
+        at: T(30),
+        source: 'alarm',
+        reason: 'stop-condition alarm p95 is in ALARM: Threshold Crossed: 2 out of 3',
+      },
+    });
+    expect(placeOf(long, [fault]).markers[1]!.label).toBe('stop-condition alarm p95 is in ALARM');
   });
 
   it('leaves out what never began: a run rejected before injecting has a baseline at most', () => {
