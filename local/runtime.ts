@@ -11,9 +11,12 @@ import { newExecutionId } from '../shared/domain/execution';
 import type { AlarmSource, BusEvent, Clock, FaultProviders, HealthCheck, MetricsSource } from '../shared/ports';
 import { silentLogger, type Logger } from '../shared/lambda/logger';
 import { createPhaseHandler, type PhaseDefinition } from '../shared/lambda/phase-handler';
+import { createReportHandler, REPORT_FUNCTION_NAME } from '../shared/lambda/report-handler';
+import type { ReportSink } from '../shared/report/ports';
 import { ExecutionStore } from '../shared/store/execution-store';
 import { LocalBus, type DeadLetter } from './bus';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynamo';
+import { noOperationalMetrics } from './report';
 import { loadFunctionRules, serverlessYmlPath } from './rules';
 import { LocalTimer } from './timer';
 
@@ -31,6 +34,12 @@ export interface EmbeddedRuntimeOptions {
   serverlessYml?: string;
   /** Further functions of serverless.yml to run (pipeline, game days), by name. */
   functions?: Record<string, (deps: PhaseDependencies) => PhaseDefinition>;
+  /**
+   * Where the report function writes (a FolderReportSink, local/report.ts). Without it the report
+   * function does not run: its rule matches ExperimentCompleted and GameDayCompleted, and nothing
+   * is delivered, as to a function that is not deployed.
+   */
+  reports?: ReportSink;
   logger?: Logger;
   onDeadLetter?: (letter: DeadLetter) => void;
 }
@@ -83,6 +92,13 @@ export class EmbeddedRuntime {
     for (const definition of definitions) {
       const handler = createPhaseHandler(definition, deps, logger);
       bus.register(definition.name, (event) => handler(event, {} as never));
+    }
+    if (options.reports) {
+      const report = createReportHandler(
+        { store, sink: options.reports, metrics: noOperationalMetrics, account: settings.account },
+        logger,
+      );
+      bus.register(REPORT_FUNCTION_NAME, (event) => report(event));
     }
     const runtime = new EmbeddedRuntime(bus, timer, store, dynamo, deps, tableName);
     for (const rule of rules) {

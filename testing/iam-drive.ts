@@ -41,6 +41,7 @@ import {
   SchedulerClient,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
+import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import {
   CancelCommandCommand,
   ListCommandInvocationsCommand,
@@ -77,6 +78,8 @@ export const WORLD = {
   partition: 'aws',
   stage: 'ci',
   targetTag: { key: 'faultline:target', value: 'true' },
+  /** The name standing for the report bucket, which CloudFormation names (testing/iam-model.ts). */
+  reportBucket: 'faultline-ci-reportbucket-0a1b2c3d4e5f',
 } as const;
 
 /** The repository: the nearest directory up from here with a serverless.yml (this file may run bundled). */
@@ -100,6 +103,7 @@ const HANDLERS: Record<string, () => { handler: Handler }> = {
   pipelineGate: () => require('../functions/pipeline-gate/handler'),
   pipelineRollback: () => require('../functions/pipeline-rollback/handler'),
   gameDay: () => require('../functions/game-day/handler'),
+  report: () => require('../functions/report/handler'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 const name = `faultline-${WORLD.stage}`;
@@ -128,6 +132,10 @@ const functionEnvironment = (dynamoEndpoint: string): Record<string, string> => 
     },
   }),
   GATE_MAX_WAIT: 'PT1H',
+  // serverless.yml gives it to the report function only; the others do not read it.
+  REPORT_BUCKET: WORLD.reportBucket,
+  // The report function's metrics (embedded metric format on standard output) make no AWS call.
+  POWERTOOLS_METRICS_DISABLED: 'true',
   AWS_REGION: WORLD.region,
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
@@ -198,6 +206,8 @@ class FakeAccount {
   readonly published: PutEventsRequestEntry[] = [];
   readonly schedules: CreateScheduleCommandInput[] = [];
   readonly deleted = new Set<string>();
+  /** Objects put in S3 (the report bucket), in order. */
+  readonly objects: PutObjectCommandInput[] = [];
   behaviour: Behaviour = {};
 
   reset(behaviour: Behaviour = {}): void {
@@ -209,6 +219,7 @@ class FakeAccount {
     this.published.length = 0;
     this.schedules.length = 0;
     this.deleted.clear();
+    this.objects.length = 0;
     this.behaviour = behaviour;
   }
 
@@ -428,6 +439,12 @@ class FakeAccount {
       .on(StopPipelineExecutionCommand)
       .resolves({ pipelineExecutionId: '11111111-2222-4333-8444-000000000000' });
 
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+      this.objects.push(input);
+      return { ETag: `"${randomUUID()}"` };
+    });
+
     return {
       ec2,
       all: [
@@ -442,6 +459,7 @@ class FakeAccount {
         autoScaling,
         elbv2,
         codePipeline,
+        s3,
       ],
     };
   }

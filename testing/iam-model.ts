@@ -15,6 +15,8 @@ export interface World {
   partition: string;
   stage: string;
   targetTag: { key: string; value: string };
+  /** The report bucket's name (CloudFormation names it; see resolveIntrinsics). */
+  reportBucket: string;
   /** Tags of the resources the calls act on, by resource ARN. */
   tags: Record<string, Record<string, string>>;
 }
@@ -191,6 +193,23 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
         context: {},
         pattern: arn('cloudwatch', 'alarm:<stop condition>'),
       }));
+    case 's3:PutObject': {
+      const bucket = String(input.Bucket);
+      const key = String(input.Key);
+      const shape = key
+        .replace(/^reports\/[^/]+\/[^/]+\//, 'reports/<experimentId>/<executionId>/')
+        .replace(/^gamedays\/[^/]+\/[^/]+\//, 'gamedays/<suite>/<runId>/');
+      return [
+        {
+          action,
+          resource: `arn:${partition}:s3:::${bucket}/${key}`,
+          context: input.ServerSideEncryption
+            ? { 's3:x-amz-server-side-encryption': String(input.ServerSideEncryption) }
+            : {},
+          pattern: `arn:${partition}:s3:::${bucket === world.reportBucket ? '<report bucket>' : bucket}/${shape}`,
+        },
+      ];
+    }
     case 'codepipeline:RollbackStage':
       return [
         {
@@ -276,6 +295,9 @@ export const resolveIntrinsics = (template: CloudFormationTemplate, world: World
       'AWS::IAM::Role': p.RoleName ?? `${stackName}-${id}`,
       'AWS::Lambda::Function': p.FunctionName,
       'AWS::SQS::Queue': `https://sqs.${world.region}.amazonaws.com/${world.account}/${p.QueueName ?? `${stackName}-${id}`}`,
+      // CloudFormation names a bucket without BucketName `<stack>-<logical id, lower case>-<random>`:
+      // the world says which name stands for it.
+      'AWS::S3::Bucket': p.BucketName ?? (id === 'ReportBucket' ? world.reportBucket : undefined),
     };
     const value = named[type];
     if (!value) throw new Error(`Ref ${id} (${type}) not resolvable`);
@@ -301,6 +323,8 @@ export const resolveIntrinsics = (template: CloudFormationTemplate, world: World
         return String(p.QueueName ?? `${stackName}-${id}`);
       case 'AWS::Lambda::Function.Arn':
         return arn('lambda', `function:${p.FunctionName}`);
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${world.partition}:s3:::${ref(id)}`;
     }
     throw new Error(`Fn::GetAtt ${id}.${attribute} (${type}) not resolvable`);
   };
@@ -415,14 +439,89 @@ const simulate = async (
   return result.overallResult;
 };
 
+/** One negative: a request no role may be allowed, or (`applies`) only the roles of some functions. */
+interface Negative {
+  request: Omit<IamRequest, 'pattern'>;
+  why: string;
+  /** The functions it is tried on (all by default). */
+  applies?: (fn: string) => boolean;
+}
+
+/** The function that writes reports; the only one that may put objects in the report bucket. */
+export const REPORT_FUNCTION = 'report';
+
+/**
+ * The report bucket's negatives: nobody deletes, reads or reconfigures it, writes outside its two
+ * prefixes or to another bucket; only the report function writes reports, and it writes nothing else
+ * (the table, the bus).
+ */
+const reportNegatives = (world: World): Negative[] => {
+  const bucket = `arn:${world.partition}:s3:::${world.reportBucket}`;
+  const table = `arn:${world.partition}:dynamodb:${world.region}:${world.account}:table/faultline-${world.stage}`;
+  const report = `${bucket}/reports/checkout/0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01/report.html`;
+  const anyone: Negative[] = [
+    {
+      request: { action: 's3:PutObject', resource: `${bucket}/index.html`, context: {} },
+      why: 'the report bucket outside reports/ and gamedays/',
+    },
+    {
+      request: { action: 's3:PutObject', resource: `${bucket}/other/report.html`, context: {} },
+      why: 'the report bucket outside reports/ and gamedays/',
+    },
+    {
+      request: {
+        action: 's3:PutObject',
+        resource: `arn:${world.partition}:s3:::another-bucket/reports/a/b/report.html`,
+        context: {},
+      },
+      why: 'another bucket',
+    },
+    {
+      request: { action: 's3:DeleteObject', resource: report, context: {} },
+      why: 'a report: none is deleted but by the lifecycle rule',
+    },
+    { request: { action: 's3:DeleteObjectVersion', resource: report, context: {} }, why: "a report's earlier version" },
+    { request: { action: 's3:GetObject', resource: report, context: {} }, why: 'a report: no function reads one' },
+    { request: { action: 's3:PutBucketPolicy', resource: bucket, context: {} }, why: "the report bucket's policy" },
+    {
+      request: { action: 's3:PutLifecycleConfiguration', resource: bucket, context: {} },
+      why: "the report bucket's lifecycle",
+    },
+  ];
+  const notReport = (fn: string) => fn !== REPORT_FUNCTION;
+  const onlyReport = (fn: string) => fn === REPORT_FUNCTION;
+  return [
+    ...anyone,
+    {
+      request: { action: 's3:PutObject', resource: report, context: {} },
+      why: 'a report, which only the report function writes',
+      applies: notReport,
+    },
+    ...['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map((action) => ({
+      request: { action, resource: table, context: {} },
+      why: 'the table, which the report function only reads',
+      applies: onlyReport,
+    })),
+    {
+      request: {
+        action: 'events:PutEvents',
+        resource: `arn:${world.partition}:events:${world.region}:${world.account}:event-bus/faultline-${world.stage}`,
+        context: {},
+      },
+      why: 'the bus: the report function publishes nothing',
+      applies: onlyReport,
+    },
+  ];
+};
+
 /** Resources the negatives try: the same kinds the code acts on, without the tag, or foreign. */
-const negativeRequests = (world: World): { request: Omit<IamRequest, 'pattern'>; why: string }[] => {
+const negativeRequests = (world: World): Negative[] => {
   const { account, region, partition, stage, targetTag } = world;
   const arn = (service: string, resource: string, acct = account) =>
     `arn:${partition}:${service}:${region}:${acct}:${resource}`;
   const tagged = { [`aws:ResourceTag/${targetTag.key}`]: targetTag.value };
   const otherValue = { [`aws:ResourceTag/${targetTag.key}`]: 'false' };
-  const out: { request: Omit<IamRequest, 'pattern'>; why: string }[] = [];
+  const out: Negative[] = [...reportNegatives(world)];
   for (const [tags, label] of [
     [{}, 'without the target tag'],
     [otherValue, `with ${targetTag.key}=false`],
@@ -580,9 +679,10 @@ export const checkIam = async (
     }
   }
   for (const role of roles.values()) {
-    for (const { request, why } of negativeRequests(world)) {
+    for (const { request, why, applies } of negativeRequests(world)) {
       const onlyNonFault = why.endsWith(':NOFAULT');
       if (onlyNonFault && faultFunctions.has(role.fn)) continue;
+      if (applies && !applies(role.fn)) continue;
       simulated += 1;
       const result = await simulate(role, world, request, true);
       if (result === 'Allowed') {

@@ -22,6 +22,7 @@ export const CLIENT_SERVICES: Record<keyof AwsClients, string> = {
   eventBridge: 'events',
   fis: 'fis',
   rds: 'rds',
+  s3: 's3',
   scheduler: 'scheduler',
   ssm: 'ssm',
 };

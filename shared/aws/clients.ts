@@ -7,6 +7,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { FisClient } from '@aws-sdk/client-fis';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
@@ -28,6 +29,7 @@ export interface AwsClients {
   readonly eventBridge: EventBridgeClient;
   readonly fis: FisClient;
   readonly rds: RDSClient;
+  readonly s3: S3Client;
   readonly scheduler: SchedulerClient;
   readonly ssm: SSMClient;
 }
@@ -46,6 +48,7 @@ const elbv2 = once(() => new ElasticLoadBalancingV2Client({}));
 const eventBridge = once(() => new EventBridgeClient({}));
 const fis = once(() => new FisClient({}));
 const rds = once(() => new RDSClient({}));
+const s3 = once(() => new S3Client({}));
 const scheduler = once(() => new SchedulerClient({}));
 const ssm = once(() => new SSMClient({}));
 
@@ -77,6 +80,9 @@ export const clients: AwsClients = {
   },
   get rds() {
     return rds();
+  },
+  get s3() {
+    return s3();
   },
   get scheduler() {
     return scheduler();

@@ -22,6 +22,8 @@ export const ENV = {
   TARGET_TAG_KEY: 'TARGET_TAG_KEY',
   TARGET_TAG_VALUE: 'TARGET_TAG_VALUE',
   METRIC_QUERIES: 'METRIC_QUERIES',
+  /** The report bucket: set for the report function only. */
+  REPORT_BUCKET: 'REPORT_BUCKET',
 } as const;
 
 export type EnvVar = (typeof ENV)[keyof typeof ENV];
@@ -44,6 +46,7 @@ export const OPTIONAL_ENV_VARS = [
   ENV.TARGET_TAG_KEY,
   ENV.TARGET_TAG_VALUE,
   ENV.METRIC_QUERIES,
+  ENV.REPORT_BUCKET,
 ] as const satisfies readonly EnvVar[];
 
 export const DEFAULT_TARGET_TAG = { key: 'faultline:target', value: 'true' } as const;
@@ -64,6 +67,8 @@ export interface AwsConfig {
   /** Only resources carrying this tag can be targets: an opt-in, whatever a template asks. */
   targetTag: { key: string; value: string };
   metricQueries: MetricQueryConfig;
+  /** The report bucket's name, where the function that writes reports is given one. */
+  reportBucket?: string;
 }
 
 /** A configuration error that names every missing and every invalid variable. */
@@ -117,6 +122,10 @@ const envSchema = z.object({
   [ENV.TARGET_TAG_KEY]: z.string().min(1).max(128).optional(),
   [ENV.TARGET_TAG_VALUE]: z.string().max(256).optional(),
   [ENV.METRIC_QUERIES]: jsonText.pipe(metricQueryConfigSchema).optional(),
+  [ENV.REPORT_BUCKET]: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name')
+    .optional(),
 });
 
 /**
@@ -169,6 +178,7 @@ export const loadAwsConfig = (env: Readonly<Record<string, string | undefined>> 
       value: data[ENV.TARGET_TAG_VALUE] ?? DEFAULT_TARGET_TAG.value,
     },
     metricQueries: data[ENV.METRIC_QUERIES] ?? { templates: {} },
+    ...(data[ENV.REPORT_BUCKET] ? { reportBucket: data[ENV.REPORT_BUCKET] } : {}),
   };
 };
 

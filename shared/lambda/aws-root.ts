@@ -1,9 +1,11 @@
 import { clients } from '../aws/clients';
 import { CloudWatchAlarmSource, CloudWatchMetricsSource } from '../aws/cloudwatch-metrics';
-import { awsConfig } from '../aws/config';
+import { AwsConfigurationError, awsConfig, ENV } from '../aws/config';
+import { EmfOperationalMetrics } from '../aws/emf-metrics';
 import { EventBridgePublisher } from '../aws/event-publisher';
 import { AwsFaultProviders } from '../aws/faults';
 import { AwsHealthCheck } from '../aws/health-check';
+import { S3ReportSink } from '../aws/s3-report-sink';
 import { SchedulerTimer } from '../aws/scheduler-timer';
 import { AwsTargetResolver } from '../aws/target-resolver';
 import { defaultSettings, type PhaseDependencies } from '../phases/dependencies';
@@ -16,6 +18,7 @@ import {
   type DeliverySettings,
 } from '../delivery/dependencies';
 import { AwsPipelineControl } from '../delivery/pipeline-control';
+import type { ReportDependencies } from '../report/publish';
 import { ExecutionStore } from '../store/execution-store';
 
 /**
@@ -95,3 +98,19 @@ export const awsDeliveryDependencies = (): DeliveryDependencies => ({
   ...awsPhaseDependencies(),
   ...awsDeliveryExtras(),
 });
+
+/**
+ * What the report function works with on AWS: the store (it only reads), the report bucket
+ * (REPORT_BUCKET, which serverless.yml gives this function only) and the operational metrics in
+ * CloudWatch embedded metric format under the `service` dimension `faultline-<stage>`.
+ */
+export const awsReportDependencies = (): ReportDependencies => {
+  const config = awsConfig();
+  if (!config.reportBucket) throw new AwsConfigurationError([ENV.REPORT_BUCKET], []);
+  return {
+    store: new ExecutionStore(clients.dynamoDb, config.tableName),
+    sink: new S3ReportSink(clients.s3, { bucket: config.reportBucket }),
+    metrics: new EmfOperationalMetrics({ service: `faultline-${config.stage}` }),
+    account: config.account,
+  };
+};

@@ -135,10 +135,9 @@ describe('IAM: every call the code makes, simulated against its role', () => {
         'rds:DescribeDBClusters',
         'rds:DescribeDBInstances',
       ],
-      // inject queries the faults only when a retried start finds its record written already,
-      // a path these scenarios do not take (its role still allows it).
+      // Every function that journals queries the journal's head (the hash chain, shared/store/journal.ts).
       inject: [
-        ...table.filter((a) => a !== 'dynamodb:Query'),
+        ...table,
         'ec2:DescribeInstances',
         'ec2:RebootInstances',
         'ec2:StopInstances',
@@ -159,9 +158,7 @@ describe('IAM: every call the code makes, simulated against its role', () => {
       observe: [
         'cloudwatch:DescribeAlarms',
         'cloudwatch:GetMetricData',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
+        ...table,
         'events:PutEvents',
         'scheduler:CreateSchedule',
       ],
@@ -181,9 +178,7 @@ describe('IAM: every call the code makes, simulated against its role', () => {
       ],
       recover: [
         'autoscaling:DescribeAutoScalingGroups',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
+        ...table,
         'ec2:DescribeInstances',
         'elasticloadbalancing:DescribeTargetHealth',
         'events:PutEvents',
@@ -204,12 +199,57 @@ describe('IAM: every call the code makes, simulated against its role', () => {
         'codepipeline:ListPipelineExecutions',
         'codepipeline:RollbackStage',
         'codepipeline:StopPipelineExecution',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
+        ...table,
       ],
       gameDay: [...table, 'events:PutEvents'],
+      report: ['dynamodb:GetItem', 'dynamodb:Query', 's3:PutObject'],
     });
+  });
+
+  it("records the report function's PutObject calls: the report bucket, keys under reports/ and gamedays/, their content and type", () => {
+    const puts = drive.calls.filter((c) => c.fn === 'report' && c.command === 'PutObject').map((c) => c.input);
+    const TYPES: Record<string, string> = {
+      html: 'text/html; charset=utf-8',
+      xml: 'application/xml; charset=utf-8',
+      json: 'application/json; charset=utf-8',
+    };
+    expect(puts.length).toBeGreaterThan(10);
+    for (const input of puts) {
+      expect(Object.keys(input).sort()).toEqual(['Body', 'Bucket', 'ContentType', 'Key', 'ServerSideEncryption']);
+      expect(input).toMatchObject({ Bucket: WORLD.reportBucket, ServerSideEncryption: 'AES256' });
+      const key = String(input.Key);
+      expect(key).toMatch(
+        /^(reports\/[a-z0-9-]+\/[0-9a-f-]{36}|gamedays\/[a-z0-9-]+\/[0-9a-f-]{36})\/(report\.html|index\.html|junit\.xml|result\.json)$/,
+      );
+      expect(input.ContentType).toBe(TYPES[key.split('.').at(-1)!]);
+    }
+    // The host scenario's execution: its three reports, as the result document and the renderers make them.
+    const executionId = (id: string) =>
+      puts
+        .map((p) => String(p.Key))
+        .find((k) => k.startsWith(`reports/${id}/`))!
+        .split('/')[2]!;
+    const host = executionId('iam-host');
+    const bodyOf = (key: string) => String(puts.find((p) => p.Key === key)!.Body);
+    expect(puts.filter((p) => String(p.Key).startsWith(`reports/iam-host/${host}/`)).map((p) => p.Key)).toEqual([
+      `reports/iam-host/${host}/report.html`,
+      `reports/iam-host/${host}/junit.xml`,
+      `reports/iam-host/${host}/result.json`,
+    ]);
+    expect(bodyOf(`reports/iam-host/${host}/report.html`)).toMatch(/^<!doctype html>/i);
+    expect(bodyOf(`reports/iam-host/${host}/report.html`)).toContain('uPlot');
+    expect(bodyOf(`reports/iam-host/${host}/junit.xml`)).toMatch(/^<\?xml version="1.0"/);
+    expect(JSON.parse(bodyOf(`reports/iam-host/${host}/result.json`))).toMatchObject({
+      executionId: host,
+      experimentId: 'iam-host',
+      status: 'COMPLETED',
+    });
+    // The game day's index, JUnit report and JSON.
+    const gameDay = puts.map((p) => String(p.Key)).filter((k) => k.startsWith('gamedays/iam-nightly/'));
+    const runId = gameDay[0]!.split('/')[2];
+    expect(gameDay).toEqual(
+      ['index.html', 'junit.xml', 'result.json'].map((f) => `gamedays/iam-nightly/${runId}/${f}`),
+    );
   });
 
   it('records the exact parameters of the fault calls', () => {
@@ -318,6 +358,56 @@ describe('IAM: every call the code makes, simulated against its role', () => {
         ]),
       ),
     );
+  });
+
+  it('fails on a report role that may write anywhere in the bucket or delete reports, and on another role that may write reports', async () => {
+    const bucket = `arn:aws:s3:::${WORLD.reportBucket}`;
+    const anywhere = withStatements(template, 'ReportRole', (s) => [
+      ...s,
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${bucket}/*` },
+    ]);
+    expect(
+      (await checkIam(anywhere, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.resource}`),
+    ).toEqual([
+      `over-grant report s3:PutObject ${bucket}/index.html`,
+      `over-grant report s3:PutObject ${bucket}/other/report.html`,
+      `over-grant report s3:DeleteObject ${bucket}/reports/checkout/0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01/report.html`,
+    ]);
+
+    const writes = withStatements(template, 'ReportRole', (s) => [
+      ...s,
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': ['Table', 'Arn'] } },
+    ]);
+    expect((await checkIam(writes, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.detail}`)).toEqual([
+      'over-grant report allowed on the table, which the report function only reads',
+    ]);
+
+    const gameDayWrites = withStatements(template, 'GameDayRole', (s) => [
+      ...s,
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucket}/reports/*` },
+    ]);
+    expect(
+      (await checkIam(gameDayWrites, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.detail}`),
+    ).toEqual(['over-grant gameDay allowed on a report, which only the report function writes']);
+  });
+
+  it('fails on a report role without PutObject under gamedays/', async () => {
+    const reportsOnly = withStatements(template, 'ReportRole', (s) =>
+      s.map((st) =>
+        JSON.stringify(st.Action).includes('s3:PutObject')
+          ? { ...st, Resource: { 'Fn::Sub': '${ReportBucket.Arn}/reports/*' } }
+          : st,
+      ),
+    );
+    const refused = (await checkIam(reportsOnly, drive.calls, world)).findings;
+    expect(refused.map((f) => `${f.kind} ${f.fn} ${f.action}`)).toEqual([
+      'refused report s3:PutObject',
+      'refused report s3:PutObject',
+      'refused report s3:PutObject',
+    ]);
+    expect(
+      refused.every((f) => f.resource.startsWith(`arn:aws:s3:::${WORLD.reportBucket}/gamedays/iam-nightly/`)),
+    ).toBe(true);
   });
 
   it('keeps docs/iam.md in step with the simulated calls (run npm run docs:iam)', () => {

@@ -1,10 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PHASES } from '../../shared/phases/definitions';
 import { tableDefinition } from '../../shared/store/table';
 import { REQUIRED_ENV_VARS } from '../../shared/aws/config';
 import { HOST_FAULT_TYPES } from '../../shared/aws/faults';
 import { disposePackagedStack, packageStack, type CloudFormationTemplate } from '../../testing/package-stack';
+import { zipEntries } from '../../testing/zip';
+import { BUNDLE_BUCKET, BUNDLE_EXECUTION, runBundledReport } from '../support/bundled-report';
 
 type Statement = {
   Effect: string;
@@ -145,6 +147,7 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
         'pipelineTrigger',
         'pipelineRollback',
         'gameDay',
+        'report',
       ]
         .map(logicalName)
         .sort(),
@@ -372,6 +375,145 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     });
     expect(template.Outputs!.AlertsTopicArn).toMatchObject({ Value: { Ref: topicId } });
   });
+
+  it('has a private, encrypted, versioned report bucket whose reports expire after the retention days, kept when the stack goes', () => {
+    // The other bucket is the framework's own, which serverless deploys its artifacts to.
+    expect(resourcesOfType('AWS::S3::Bucket').map(([id]) => id)).toEqual([
+      'ServerlessDeploymentBucket',
+      'ReportBucket',
+    ]);
+    const bucket = template.Resources.ReportBucket!;
+    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const p = bucket.Properties!;
+    expect(p.BucketName).toBeUndefined();
+    expect(p.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.LifecycleConfiguration.Rules).toEqual([
+      {
+        Id: 'expire-reports',
+        Status: 'Enabled',
+        ExpirationInDays: 90,
+        NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+      { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+    ]);
+    expect(template.Outputs!.ReportBucketName).toMatchObject({ Value: { Ref: 'ReportBucket' } });
+  });
+
+  it('refuses every request to the report bucket and its objects that does not come over TLS', () => {
+    const policies = resourcesOfType('AWS::S3::BucketPolicy').filter(
+      ([, p]) => JSON.stringify(p.Properties!.Bucket) === '{"Ref":"ReportBucket"}',
+    );
+    expect(policies).toHaveLength(1);
+    const policy = policies[0]![1].Properties!;
+    expect(policy.Bucket).toEqual({ Ref: 'ReportBucket' });
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'TlsRequestsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [{ 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, { 'Fn::Sub': '${ReportBucket.Arn}/*' }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+  });
+
+  it('runs the report function on ExperimentCompleted and GameDayCompleted, with the bucket and a role that reads the table and writes reports only', () => {
+    const fn = template.Resources.ReportLambdaFunction!.Properties!;
+    expect(fn.Environment.Variables.REPORT_BUCKET).toEqual({ Ref: 'ReportBucket' });
+    const own = rules().filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('ReportLambdaFunction'));
+    expect(own).toHaveLength(1);
+    expect(own[0]![1].Properties!.EventPattern).toEqual({
+      source: ['faultline'],
+      'detail-type': ['ExperimentCompleted', 'GameDayCompleted'],
+    });
+    expect(own[0]![1].Properties!.EventBusName).toBeDefined();
+    // No other function is given the bucket.
+    for (const [id, f] of resourcesOfType('AWS::Lambda::Function'))
+      if (id !== 'ReportLambdaFunction') expect(f.Properties!.Environment.Variables.REPORT_BUCKET).toBeUndefined();
+    const statements = statementsOf(template)
+      .filter((st) => st.role === roleOf('ReportLambdaFunction'))
+      .map(({ role: _role, ...st }) => st);
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/faultline-ci-report:*',
+        },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: [{ 'Fn::GetAtt': ['Table', 'Arn'] }, { 'Fn::Sub': '${Table.Arn}/index/gsi1' }],
+      },
+      {
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: [{ 'Fn::Sub': '${ReportBucket.Arn}/reports/*' }, { 'Fn::Sub': '${ReportBucket.Arn}/gamedays/*' }],
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ReportDeadLetterQueue', 'Arn'] } },
+    ]);
+    // No other role may touch the bucket.
+    for (const st of statementsOf(template))
+      if (st.role !== roleOf('ReportLambdaFunction')) expect(JSON.stringify(st)).not.toMatch(/s3:|ReportBucket/);
+  });
+
+  it("ships the charting library's files in the report function's zip only, and its bundled handler renders with them", async () => {
+    const entries = zipEntries(readFileSync(join(dir, 'report.zip')));
+    const files = new Map(entries.map((e) => [e.name, e.data]));
+    const assets = [
+      'node_modules/uplot/package.json',
+      'node_modules/uplot/dist/uPlot.iife.min.js',
+      'node_modules/uplot/dist/uPlot.min.css',
+    ];
+    expect([...files.keys()].sort()).toEqual(['functions/report/handler.js', ...assets].sort());
+    for (const asset of assets)
+      expect(files.get(asset)!.equals(readFileSync(join(__dirname, '../..', asset)))).toBe(true);
+    for (const zip of readdirSync(dir).filter((f) => f.endsWith('.zip') && f !== 'report.zip'))
+      expect({ zip, uplot: zipEntries(readFileSync(join(dir, zip))).some((e) => e.name.includes('uplot')) }).toEqual({
+        zip,
+        uplot: false,
+      });
+
+    const run = await runBundledReport(entries);
+    expect(run.code).toBe(0);
+    const html = run.puts.find((p) => p.path.endsWith('/report.html'))!;
+    expect(run.puts.map((p) => [p.path, p.contentType])).toEqual([
+      [`/${BUNDLE_BUCKET}/reports/bundle-check/${BUNDLE_EXECUTION}/report.html`, 'text/html; charset=utf-8'],
+      [`/${BUNDLE_BUCKET}/reports/bundle-check/${BUNDLE_EXECUTION}/junit.xml`, 'application/xml; charset=utf-8'],
+      [`/${BUNDLE_BUCKET}/reports/bundle-check/${BUNDLE_EXECUTION}/result.json`, 'application/json; charset=utf-8'],
+    ]);
+    // The page inlines the library the zip carries.
+    expect(html.body).toContain(files.get('node_modules/uplot/dist/uPlot.iife.min.js')!.toString('utf8').trim());
+    expect(html.body).toContain(
+      `uPlot ${JSON.parse(files.get('node_modules/uplot/package.json')!.toString()).version}`,
+    );
+    // The metrics, in embedded metric format on standard output.
+    const emf = run.stdout
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+    expect(emf[0]).toMatchObject({ service: 'faultline-ci', Verdict: 'PASSED', ExperimentsCompleted: 1 });
+
+    // Without the files in the package, the same handler cannot render: it read the zip's copy.
+    const stripped = await runBundledReport(entries.filter((e) => !e.name.startsWith('node_modules/uplot/')));
+    expect(stripped.code).not.toBe(0);
+    expect(stripped.stderr).toMatch(/uplot/);
+    expect(stripped.puts).toEqual([]);
+  }, 60_000);
 
   it("bundles each function separately, each within 100 KB zipped (the SDK is the runtime's)", () => {
     const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));

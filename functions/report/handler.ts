@@ -1,0 +1,4 @@
+import { awsReportDependencies } from '../../shared/lambda/aws-root';
+import { createReportHandler } from '../../shared/lambda/report-handler';
+
+export const handler = createReportHandler(awsReportDependencies);

@@ -1,0 +1,189 @@
+import type { EventOf, ExperimentCompleted, GameDayCompleted } from '../../events';
+import type { Execution, FaultRecord } from '../domain/execution';
+import { executionScore, gameDayScore } from '../domain/score';
+import { ExecutionNotFoundError } from '../errors';
+import { resultDocument } from '../phases/result';
+import type {
+  ExecutionRepository,
+  FaultRepository,
+  JournalRepository,
+  SeriesRepository,
+} from '../store/execution-store';
+import type { ReportAssets } from './assets';
+import type { ResultDocument } from './document';
+import { completionFigures } from './figures';
+import { type HistoryPoint, renderExperimentReport, renderGameDayIndex } from './html';
+import { junitXml } from './junit';
+import type { OperationalMetrics, ReportObject, ReportSink } from './ports';
+
+/**
+ * The report function's use cases (docs/architecture.md §1, §2): a finished execution or game day
+ * in, its reports written through the sink. Everything is read from the table (the event only names
+ * what finished), so that a report says what the store says; nothing is written to the table, and
+ * writing a report again writes the same keys again, so a duplicate delivery changes nothing.
+ *
+ * - ExperimentCompleted → `reports/<experimentId>/<executionId>/report.html`, `junit.xml` and
+ *   `result.json` (the result document of `faultline run --json`), then the operational metrics.
+ * - GameDayCompleted → `gamedays/<suite>/<runId>/index.html`, `junit.xml` (one test case per
+ *   execution, the game day's score as a property) and `result.json` (the event, its score and
+ *   every result document).
+ */
+
+/** What the report function reads: an execution, its faults, journal and series, and its template's history. */
+export type ReportStore = Pick<ExecutionRepository, 'getExecution' | 'executionsOfExperiment'> &
+  Pick<FaultRepository, 'listFaults'> &
+  Pick<JournalRepository, 'readJournal'> &
+  Pick<SeriesRepository, 'readSeries'>;
+
+export interface ReportDependencies {
+  store: ReportStore;
+  sink: ReportSink;
+  metrics: OperationalMetrics;
+  /** The account whose events are trusted (the stack's own). */
+  account: string;
+  /** The charting library's files; read from node_modules by default (shared/report/assets.ts). */
+  assets?: ReportAssets;
+}
+
+/** How many earlier runs of a template its report draws as the score trend. */
+export const HISTORY_LENGTH = 10;
+
+export const CONTENT_TYPES = {
+  html: 'text/html; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+} as const;
+
+/**
+ * One segment of a key as it is written: letters, digits, `.`, `_` and `-` only, at most 128, never
+ * starting with a dot. Template ids and execution ids already are; anything else (an id of an
+ * unusable template, a suite name from a hand-made event) is made so, and cannot reach outside its prefix.
+ */
+export const keySegment = (value: string): string => {
+  const safe = value
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\./, '_')
+    .slice(0, 128);
+  return safe.length ? safe : '_';
+};
+
+/** Where an execution's reports go. */
+export const reportPrefix = (experimentId: string, executionId: string): string =>
+  `reports/${keySegment(experimentId)}/${keySegment(executionId)}/`;
+
+/** Where a game-day run's index goes. */
+export const gameDayPrefix = (suite: string, runId: string): string =>
+  `gamedays/${keySegment(suite)}/${keySegment(runId)}/`;
+
+/** From a game day's index to an execution's report (both prefixes are three segments deep). */
+const reportHref = (document: Pick<ResultDocument, 'experimentId' | 'executionId'>): string =>
+  `../../../${reportPrefix(document.experimentId, document.executionId)}report.html`;
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+interface Loaded {
+  execution: Execution;
+  faults: FaultRecord[];
+  document: ResultDocument;
+}
+
+/** The execution and its result document, as `faultline run --json` prints it. */
+const loadDocument = async (store: ReportStore, executionId: string): Promise<Loaded> => {
+  const execution = await store.getExecution(executionId);
+  if (!execution) throw new ExecutionNotFoundError(executionId);
+  const [faults, journal, series] = await Promise.all([
+    store.listFaults(executionId),
+    store.readJournal(executionId),
+    store.readSeries(executionId),
+  ]);
+  return {
+    execution,
+    faults,
+    document: resultDocument(execution, faults, journal, series),
+  };
+};
+
+/** The template's last runs that are final, for the score trend (the run itself included). */
+const historyOf = async (store: ReportStore, experimentId: string): Promise<HistoryPoint[]> => {
+  const ids = await store.executionsOfExperiment(experimentId, HISTORY_LENGTH);
+  const executions = await Promise.all(ids.map((id) => store.getExecution(id)));
+  return executions
+    .filter((e): e is Execution => e !== undefined && e.completedAt !== undefined)
+    .map((e) => ({
+      executionId: e.executionId,
+      completedAt: e.completedAt!,
+      verdict: e.verdict ?? null,
+      score: executionScore(e),
+    }));
+};
+
+const putAll = async (sink: ReportSink, objects: readonly ReportObject[]): Promise<string[]> => {
+  for (const object of objects) await sink.put(object);
+  return objects.map((o) => o.key);
+};
+
+/** ExperimentCompleted: the execution's three reports, then its operational metrics. Returns the keys written. */
+export const publishExperimentReport = async (
+  event: EventOf<typeof ExperimentCompleted>,
+  deps: ReportDependencies,
+): Promise<string[]> => {
+  const { execution, faults, document } = await loadDocument(deps.store, event.detail.executionId);
+  const history = await historyOf(deps.store, execution.experimentId);
+  const gameDay = execution.trigger.gameDay;
+  const prefix = reportPrefix(execution.experimentId, execution.executionId);
+  const html = renderExperimentReport(document, {
+    history,
+    hypothesis: execution.template?.hypothesis.statement,
+    indexHref: gameDay ? `../../../${gameDayPrefix(gameDay.suite, gameDay.runId)}index.html` : undefined,
+    assets: deps.assets,
+  });
+  const keys = await putAll(deps.sink, [
+    { key: `${prefix}report.html`, body: html, contentType: CONTENT_TYPES.html },
+    {
+      key: `${prefix}junit.xml`,
+      body: junitXml({ name: execution.experimentId, documents: [document] }),
+      contentType: CONTENT_TYPES.xml,
+    },
+    { key: `${prefix}result.json`, body: json(document), contentType: CONTENT_TYPES.json },
+  ]);
+  // After the writes: a retry after a failed write does not count the execution twice. A dry run
+  // injected nothing and is no experiment to count.
+  if (!execution.dryRun) deps.metrics.experimentCompleted(completionFigures(execution, faults));
+  return keys;
+};
+
+/** GameDayCompleted: the run's index, JUnit report and JSON. Returns the keys written. */
+export const publishGameDayReport = async (
+  event: EventOf<typeof GameDayCompleted>,
+  deps: ReportDependencies,
+): Promise<string[]> => {
+  const detail = event.detail;
+  const documents: ResultDocument[] = [];
+  for (const e of detail.executions) documents.push((await loadDocument(deps.store, e.executionId)).document);
+  const score = gameDayScore(documents.map((d) => d.score));
+  const prefix = gameDayPrefix(detail.suite, detail.runId);
+  const html = renderGameDayIndex(
+    {
+      suite: detail.suite,
+      runId: detail.runId,
+      status: 'COMPLETED',
+      verdict: detail.verdict,
+      score,
+      results: documents,
+    },
+    { reportHref, assets: deps.assets },
+  );
+  return putAll(deps.sink, [
+    { key: `${prefix}index.html`, body: html, contentType: CONTENT_TYPES.html },
+    {
+      key: `${prefix}junit.xml`,
+      body: junitXml({ name: detail.suite, documents, gameDayScore: score }),
+      contentType: CONTENT_TYPES.xml,
+    },
+    {
+      key: `${prefix}result.json`,
+      body: json({ ...detail, score, results: documents }),
+      contentType: CONTENT_TYPES.json,
+    },
+  ]);
+};
