@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { VERDICTS } from '../../events/vocabulary';
+import { METRIC_NAMES, METRIC_NAMESPACE } from '../../shared/aws/emf-metrics';
 import { PHASES } from '../../shared/phases/definitions';
 import { tableDefinition } from '../../shared/store/table';
 import { REQUIRED_ENV_VARS } from '../../shared/aws/config';
@@ -40,6 +42,83 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 const logicalName = (functionName: string) =>
   `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}LambdaFunction`;
+
+interface DashboardWidget {
+  type: string;
+  properties: { title?: string; region?: string; metrics?: unknown[][] };
+}
+
+/**
+ * The dashboard's body as CloudWatch receives it: the Fn::Sub text with the region, the bucket and
+ * each queue's name (`queue:<logical id>`) put in, parsed as JSON; undefined without a dashboard.
+ */
+const dashboardBody = (template: CloudFormationTemplate): { widgets: DashboardWidget[] } | undefined => {
+  const dashboard = Object.values(template.Resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+  if (!dashboard) return undefined;
+  const text = (dashboard.Properties!.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+  const substituted = text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+    if (name === 'AWS::Region') return 'eu-west-1';
+    if (name === 'ReportBucket') return 'report-bucket';
+    const queue = /^([A-Za-z0-9]+)\.QueueName$/.exec(name);
+    if (queue) return `queue:${queue[1]}`;
+    throw new Error(`the dashboard's body substitutes \${${name}}, which the check does not know`);
+  });
+  return JSON.parse(substituted) as { widgets: DashboardWidget[] };
+};
+
+/**
+ * What the dashboard lacks: a widget for each verdict of ExperimentsCompleted, for the alarm-to-revert
+ * time and the failed reverts (the metrics the report function writes, under this stack's `service`),
+ * the depth of every SQS queue of the template (every one is a dead-letter queue), a region on every
+ * metric widget.
+ */
+const dashboardProblems = (template: CloudFormationTemplate): string[] => {
+  const body = dashboardBody(template);
+  if (!body) return ['no dashboard'];
+  const problems: string[] = [];
+  const shown: { namespace: string; name: string; dimensions: Record<string, string> }[] = [];
+  for (const widget of body.widgets) {
+    if (widget.type !== 'metric') continue;
+    if (widget.properties.region !== 'eu-west-1') problems.push(`widget "${widget.properties.title}" has no region`);
+    for (const entry of widget.properties.metrics ?? []) {
+      const parts = entry.filter((p): p is string => typeof p === 'string');
+      const [namespace = '', name = '', ...pairs] = parts;
+      const dimensions: Record<string, string> = {};
+      for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]!] = pairs[i + 1]!;
+      shown.push({ namespace, name, dimensions });
+    }
+  }
+  const has = (namespace: string, name: string, dimensions: Record<string, string>) =>
+    shown.some(
+      (m) =>
+        m.namespace === namespace &&
+        m.name === name &&
+        JSON.stringify(Object.entries(m.dimensions).sort()) === JSON.stringify(Object.entries(dimensions).sort()),
+    );
+  const service = { service: 'faultline-ci' };
+  const expected: [string, Record<string, string>][] = [
+    ...VERDICTS.map((verdict): [string, Record<string, string>] => [
+      METRIC_NAMES.experimentsCompleted,
+      { ...service, Verdict: verdict },
+    ]),
+    [METRIC_NAMES.alarmToRevertSeconds, service],
+    [METRIC_NAMES.failedReverts, service],
+    [METRIC_NAMES.rollbacksFailed, service],
+  ];
+  for (const [name, dimensions] of expected)
+    if (!has(METRIC_NAMESPACE, name, dimensions))
+      problems.push(`no widget shows ${METRIC_NAMESPACE} ${name} ${JSON.stringify(dimensions)}`);
+  const queues = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::SQS::Queue')
+    .map(([id]) => id);
+  const depths = shown
+    .filter((m) => m.namespace === 'AWS/SQS' && m.name === 'ApproximateNumberOfMessagesVisible')
+    .map((m) => (m.dimensions.QueueName ?? '').replace(/^queue:/, ''));
+  for (const queue of queues) if (!depths.includes(queue)) problems.push(`dead-letter queue ${queue} has no widget`);
+  for (const queue of depths)
+    if (!queues.includes(queue)) problems.push(`the dashboard shows queue ${queue}, which the template does not have`);
+  return problems;
+};
 
 describe('the CloudFormation template of `serverless package` (offline)', () => {
   let template: CloudFormationTemplate;
@@ -469,6 +548,47 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     // No other role may touch the bucket.
     for (const st of statementsOf(template))
       if (st.role !== roleOf('ReportLambdaFunction')) expect(JSON.stringify(st)).not.toMatch(/s3:|ReportBucket/);
+  });
+
+  it('has a dashboard with the verdicts, the alarm-to-revert time, the failed reverts and every dead-letter queue', () => {
+    expect(resourcesOfType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    expect(dashboardProblems(template)).toEqual([]);
+    const body = dashboardBody(template)!;
+    expect(body.widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title)).toEqual([
+      'Experiments completed by verdict',
+      'Stop-condition alarm to revert (seconds)',
+      'Failed reverts',
+      'Dead-letter queues: messages waiting',
+    ]);
+    expect(template.Outputs!.DashboardName).toMatchObject({ Value: { Ref: 'Dashboard' } });
+  });
+
+  it('the dashboard check reports a dead-letter queue left out, a queue it does not know, and a metric of another name', () => {
+    const withBody = (change: (text: string) => string) => {
+      const copy = structuredClone(template);
+      const body = copy.Resources.Dashboard!.Properties!.DashboardBody as { 'Fn::Sub': string };
+      body['Fn::Sub'] = change(body['Fn::Sub']);
+      return copy;
+    };
+    const withoutReportQueue = withBody((text) =>
+      text
+        .split('\n')
+        .filter((line) => !line.includes('${ReportDeadLetterQueue.QueueName}'))
+        .join('\n'),
+    );
+    expect(dashboardProblems(withoutReportQueue)).toEqual(['dead-letter queue ReportDeadLetterQueue has no widget']);
+
+    const extraQueue = structuredClone(template);
+    extraQueue.Resources.ExtraDeadLetterQueue = { Type: 'AWS::SQS::Queue', Properties: {} };
+    expect(dashboardProblems(extraQueue)).toEqual(['dead-letter queue ExtraDeadLetterQueue has no widget']);
+
+    const renamed = withBody((text) =>
+      text.replaceAll('"FailedReverts"', '"FailedRevert"').replaceAll('"Verdict", "FAILED"', '"Verdict", "FAIL"'),
+    );
+    expect(dashboardProblems(renamed)).toEqual([
+      `no widget shows ${METRIC_NAMESPACE} ExperimentsCompleted {"service":"faultline-ci","Verdict":"FAILED"}`,
+      `no widget shows ${METRIC_NAMESPACE} FailedReverts {"service":"faultline-ci"}`,
+    ]);
   });
 
   it("ships the charting library's files in the report function's zip only, and its bundled handler renders with them", async () => {
