@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { EventOf, ExperimentCompleted, GameDayCompleted } from '../../events';
 import type { Execution, FaultRecord } from '../domain/execution';
 import { executionScore, gameDayScore } from '../domain/score';
@@ -75,9 +76,8 @@ export const reportPrefix = (experimentId: string, executionId: string): string 
 export const gameDayPrefix = (suite: string, runId: string): string =>
   `gamedays/${keySegment(suite)}/${keySegment(runId)}/`;
 
-/** From a game day's index to an execution's report (both prefixes are three segments deep). */
-const reportHref = (document: Pick<ResultDocument, 'experimentId' | 'executionId'>): string =>
-  `../../../${reportPrefix(document.experimentId, document.executionId)}report.html`;
+/** The href of the object `to` on a page stored at `from`: both are keys of the same bucket (or folder). */
+const hrefBetween = (from: string, to: string): string => posix.relative(posix.dirname(from), to);
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -134,7 +134,9 @@ export const publishExperimentReport = async (
   const html = renderExperimentReport(document, {
     history,
     hypothesis: execution.template?.hypothesis.statement,
-    indexHref: gameDay ? `../../../${gameDayPrefix(gameDay.suite, gameDay.runId)}index.html` : undefined,
+    indexHref: gameDay
+      ? hrefBetween(`${prefix}report.html`, `${gameDayPrefix(gameDay.suite, gameDay.runId)}index.html`)
+      : undefined,
     assets: deps.assets,
   });
   const keys = await putAll(deps.sink, [
@@ -171,7 +173,11 @@ export const publishGameDayReport = async (
       score,
       results: documents,
     },
-    { reportHref, assets: deps.assets },
+    {
+      reportHref: (d) =>
+        hrefBetween(`${prefix}index.html`, `${reportPrefix(d.experimentId, d.executionId)}report.html`),
+      assets: deps.assets,
+    },
   );
   return putAll(deps.sink, [
     { key: `${prefix}index.html`, body: html, contentType: CONTENT_TYPES.html },
