@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GameDayDue } from '../events';
-import { forAtMost, pollUntil } from '../shared/aws/polling';
+import { forAtMost, pollUntil } from '../shared/poll';
 import { InvalidArgumentError, UnexpectedResponseError, WaitTimeoutError } from '../shared/errors';
 import type { BusEvent } from '../shared/ports';
 import type { PhaseDependencies } from '../shared/phases/dependencies';

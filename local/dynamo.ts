@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { tableDefinition } from '../shared/store/table';
-import { pollUntil, realSleep } from '../shared/aws/polling';
+import { pollUntil, realSleep } from '../shared/poll';
 
 export interface EmbeddedDynamo {
   endpoint: string;

@@ -3,7 +3,7 @@ import { ExperimentRequested } from '../events';
 import type { Execution, Trigger } from '../shared/domain/execution';
 import { isFinal } from '../shared/domain/execution';
 import type { Template, TemplateInput } from '../shared/domain/template';
-import { forAtMost, pollUntil } from '../shared/aws/polling';
+import { forAtMost, pollUntil } from '../shared/poll';
 import { ExecutionNotFoundError, WaitTimeoutError } from '../shared/errors';
 import { defaultSettings, type PhaseDependencies, type PhaseSettings } from '../shared/phases/dependencies';
 import { PHASES } from '../shared/phases/definitions';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { pollUntil, forAtMost } from '../../shared/aws/polling';
+import { pollUntil, forAtMost } from '../../shared/poll';
 import type { Template } from '../../shared/domain/template';
 import { parseTemplateText } from '../../shared/domain/template-text';
 import { FaultlineError } from '../../shared/errors';

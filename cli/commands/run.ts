@@ -1,5 +1,5 @@
 import { ExperimentRequested } from '../../events';
-import { forAtMost, pollUntil } from '../../shared/aws/polling';
+import { forAtMost, pollUntil } from '../../shared/poll';
 import { isFinal, newExecutionId, type Execution } from '../../shared/domain/execution';
 import { actionDurationMs, recoveryTimeoutMs, windowMs, type Template } from '../../shared/domain/template';
 import { WaitTimeoutError } from '../../shared/errors';

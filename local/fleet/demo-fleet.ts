@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
 import { ConfigurationError } from '../../shared/errors';
-import { forAtMost, pollUntil } from '../../shared/aws/polling';
+import { forAtMost, pollUntil } from '../../shared/poll';
 import { forkChild, isAlive, stopChild, withTimeout, type StartedChild } from './child-process';
 import { controlRequest, type ControlEndpoint } from './control';
 import { FleetError } from './errors';

@@ -1,7 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { FaultlineError } from '../errors';
 import type { BusEntry, EventPublisher } from '../ports';
-import { realSleep, type Sleep } from './polling';
+import { realSleep, type Sleep } from '../poll';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES_PER_CALL = 10;

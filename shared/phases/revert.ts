@@ -10,7 +10,7 @@ import type { Execution, FaultRecord, SafetyState } from '../domain/execution';
 import { recoveryTimeoutMs } from '../domain/template';
 import { ContentionError, FaultlineError } from '../errors';
 import { pause, type BusEntry } from '../ports';
-import { forAtMost, pollUntil } from '../aws/polling';
+import { forAtMost, pollUntil } from '../poll';
 import type {
   AlarmWatchRepository,
   ExecutionRepository,

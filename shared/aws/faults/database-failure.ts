@@ -9,7 +9,7 @@ import {
 import type { FaultRecord } from '../../domain/execution';
 import { InjectionError } from '../../errors';
 import type { FaultProvider, InjectOutcome, InjectRequest } from '../../ports';
-import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../polling';
+import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../../poll';
 import { AWS_RESOURCE_TYPES } from '../target-resolver';
 import { parseParameters, requireResourceType } from './fault-support';
 

@@ -9,7 +9,7 @@ import type { FaultRecord, ResolvedTarget } from '../../domain/execution';
 import { ConfigurationError, InjectionError, RevertError, UnexpectedResponseError } from '../../errors';
 import type { Clock, FaultProvider, InjectOutcome, InjectRequest } from '../../ports';
 import { describeError, isAwsError } from '../aws-error';
-import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../polling';
+import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../../poll';
 import { AWS_RESOURCE_TYPES } from '../target-resolver';
 import { requireResourceType } from './fault-support';
 import {

@@ -5,7 +5,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { FaultType } from '../../domain/faults';
 import { UnknownFaultTypeError } from '../../errors';
 import type { Clock, FaultProvider, FaultProviders } from '../../ports';
-import type { PollOptions } from '../polling';
+import type { PollOptions } from '../../poll';
 import { DatabaseFailureProvider } from './database-failure';
 import { FisExperimentProvider } from './fis-experiment';
 import { HostFaultProvider } from './host-faults';

@@ -10,7 +10,7 @@ import type { FaultRecord } from '../../domain/execution';
 import { InjectionError, RevertError } from '../../errors';
 import type { FaultProvider, InjectOutcome, InjectRequest } from '../../ports';
 import { isAwsError } from '../aws-error';
-import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../polling';
+import { pollUntil, resolvePoll, type PollOptions, type ResolvedPollOptions } from '../../poll';
 import { AWS_RESOURCE_TYPES } from '../target-resolver';
 import { parseParameters, requireResourceType } from './fault-support';
 
