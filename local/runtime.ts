@@ -95,7 +95,14 @@ export class EmbeddedRuntime {
     }
     if (options.reports) {
       const report = createReportHandler(
-        { store, sink: options.reports, metrics: noOperationalMetrics, account: settings.account },
+        {
+          store,
+          sink: options.reports,
+          metrics: noOperationalMetrics,
+          account: settings.account,
+          // The series are measured by the runtime's own source (the local monitor: 1 s periods).
+          series: { metrics: options.metrics, minimumPeriodSeconds: 1 },
+        },
         logger,
       );
       bus.register(REPORT_FUNCTION_NAME, (event) => report(event));

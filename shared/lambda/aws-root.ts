@@ -99,10 +99,14 @@ export const awsDeliveryDependencies = (): DeliveryDependencies => ({
   ...awsDeliveryExtras(),
 });
 
+/** CloudWatch's finest period for standard metrics: a series recorded on AWS has points a minute apart or more. */
+export const CLOUDWATCH_MINIMUM_PERIOD_SECONDS = 60;
+
 /**
- * What the report function works with on AWS: the store (it only reads), the report bucket
- * (REPORT_BUCKET, which serverless.yml gives this function only) and the operational metrics in
- * CloudWatch embedded metric format under the `service` dimension `faultline-<stage>`.
+ * What the report function works with on AWS: the store (it reads, and records an execution's
+ * series), CloudWatch as the series' source (METRIC_QUERIES, as for prepare and observe), the
+ * report bucket (REPORT_BUCKET, which serverless.yml gives this function only) and the operational
+ * metrics in CloudWatch embedded metric format under the `service` dimension `faultline-<stage>`.
  */
 export const awsReportDependencies = (): ReportDependencies => {
   const config = awsConfig();
@@ -112,5 +116,9 @@ export const awsReportDependencies = (): ReportDependencies => {
     sink: new S3ReportSink(clients.s3, { bucket: config.reportBucket }),
     metrics: new EmfOperationalMetrics({ service: `faultline-${config.stage}` }),
     account: config.account,
+    series: {
+      metrics: new CloudWatchMetricsSource(clients.cloudWatch, { queries: config.metricQueries }),
+      minimumPeriodSeconds: CLOUDWATCH_MINIMUM_PERIOD_SECONDS,
+    },
   };
 };

@@ -19,8 +19,9 @@ export interface ReportOutcome {
  * The report function's edge. Like the phase handler's (shared/lambda/middlewares.ts), it refuses
  * an event that is malformed, of another detail-type or from another account, with a named error
  * that is logged and rethrown so that the event is dead-lettered. Unlike it, it claims nothing and
- * journals nothing: the report function only reads the table (its role allows no write), and
- * writing a report again writes the same objects again.
+ * journals nothing: the report function reads the table and writes only an execution's series
+ * (once, conditionally; its role allows no other write), and writing a report again writes the
+ * same objects again.
  */
 export const createReportHandler = (
   source: ReportDependencies | (() => ReportDependencies),
@@ -47,7 +48,7 @@ export const createReportHandler = (
         throw new ForgedEventError(envelope['detail-type'], `account ${envelope.account} is not this stack's account`);
       if (contract === ExperimentCompleted) {
         const event = ExperimentCompleted.parse(raw);
-        run = () => publishExperimentReport(event, deps);
+        run = () => publishExperimentReport(event, { logger, ...deps });
       } else {
         const event = GameDayCompleted.parse(raw);
         run = () => publishGameDayReport(event, deps);

@@ -16,15 +16,18 @@ import { completionFigures } from './figures';
 import { type HistoryPoint, renderExperimentReport, renderGameDayIndex } from './html';
 import { junitXml } from './junit';
 import type { OperationalMetrics, ReportObject, ReportSink } from './ports';
+import { recordSeries, type RecordSeriesDependencies } from './record-series';
 
 /**
  * The report function's use cases (docs/architecture.md §1, §2): a finished execution or game day
  * in, its reports written through the sink. Everything is read from the table (the event only names
- * what finished), so that a report says what the store says; nothing is written to the table, and
- * writing a report again writes the same keys again, so a duplicate delivery changes nothing.
+ * what finished), so that a report says what the store says. The one write to the table is the
+ * execution's series, recorded once (shared/report/record-series.ts); writing a report again writes
+ * the same keys again, so a duplicate delivery changes nothing.
  *
- * - ExperimentCompleted → `reports/<experimentId>/<executionId>/report.html`, `junit.xml` and
- *   `result.json` (the result document of `faultline run --json`), then the operational metrics.
+ * - ExperimentCompleted → the execution's series recorded from the metrics source (when one is
+ *   given), then `reports/<experimentId>/<executionId>/report.html`, `junit.xml` and `result.json`
+ *   (the result document of `faultline run --json`), then the operational metrics.
  * - GameDayCompleted → `gamedays/<suite>/<runId>/index.html`, `junit.xml` (one test case per
  *   execution, the game day's score as a property) and `result.json` (the event, its score and
  *   every result document).
@@ -34,7 +37,7 @@ import type { OperationalMetrics, ReportObject, ReportSink } from './ports';
 export type ReportStore = Pick<ExecutionRepository, 'getExecution' | 'executionsOfExperiment'> &
   Pick<FaultRepository, 'listFaults'> &
   Pick<JournalRepository, 'readJournal'> &
-  Pick<SeriesRepository, 'readSeries'>;
+  SeriesRepository;
 
 export interface ReportDependencies {
   store: ReportStore;
@@ -44,6 +47,13 @@ export interface ReportDependencies {
   account: string;
   /** The charting library's files; read from node_modules by default (shared/report/assets.ts). */
   assets?: ReportAssets;
+  /**
+   * Where a finished execution's series are measured (on AWS: CloudWatch, 60 s). Without it
+   * nothing is recorded and a report shows what the table holds.
+   */
+  series?: Omit<RecordSeriesDependencies, 'store'>;
+  /** Where a series that could not be recorded is told (the report function's log). */
+  logger?: { warn(message: string, fields?: Record<string, unknown>): void };
 }
 
 /** How many earlier runs of a template its report draws as the score trend. */
@@ -122,11 +132,30 @@ const putAll = async (sink: ReportSink, objects: readonly ReportObject[]): Promi
   return objects.map((o) => o.key);
 };
 
-/** ExperimentCompleted: the execution's three reports, then its operational metrics. Returns the keys written. */
+/**
+ * Records the execution's series once. A source that fails is recorded as such (`unavailable`);
+ * a table that fails leaves nothing recorded: the failure is logged and the reports are written
+ * all the same, showing "no series", rather than held back for a figure that is only illustration.
+ */
+const recordOnce = async (executionId: string, deps: ReportDependencies): Promise<void> => {
+  if (!deps.series) return;
+  try {
+    await recordSeries(executionId, { store: deps.store, ...deps.series });
+  } catch (error) {
+    deps.logger?.warn('series not recorded', {
+      executionId,
+      error: (error as Error).message,
+      name: (error as Error).name,
+    });
+  }
+};
+
+/** ExperimentCompleted: the execution's series, its three reports, then its operational metrics. Returns the keys written. */
 export const publishExperimentReport = async (
   event: EventOf<typeof ExperimentCompleted>,
   deps: ReportDependencies,
 ): Promise<string[]> => {
+  await recordOnce(event.detail.executionId, deps);
   const { execution, faults, document } = await loadDocument(deps.store, event.detail.executionId);
   const history = await historyOf(deps.store, execution.experimentId);
   const gameDay = execution.trigger.gameDay;

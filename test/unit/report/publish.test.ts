@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -14,15 +15,18 @@ import { matchesPattern } from '../../../local/event-pattern';
 import { loadFunctionRules } from '../../../local/rules';
 import { S3ReportSink } from '../../../shared/aws/s3-report-sink';
 import type { Execution } from '../../../shared/domain/execution';
+import type { ExecutionSeries } from '../../../shared/domain/series';
 import { executionScore } from '../../../shared/domain/score';
 import { createReportHandler, REPORT_CONTRACTS, REPORT_FUNCTION_NAME } from '../../../shared/lambda/report-handler';
-import { silentLogger } from '../../../shared/lambda/logger';
+import { awsReportDependencies, CLOUDWATCH_MINIMUM_PERIOD_SECONDS } from '../../../shared/lambda/aws-root';
+import { silentLogger, type Logger } from '../../../shared/lambda/logger';
 import { resultDocument } from '../../../shared/phases/result';
 import { reportAssets } from '../../../shared/report/assets';
 import { renderExperimentReport, renderGameDayIndex } from '../../../shared/report/html';
 import { junitXml } from '../../../shared/report/junit';
 import type { CompletionFigures } from '../../../shared/report/ports';
 import { keySegment, type ReportDependencies } from '../../../shared/report/publish';
+import { StaticMetrics } from '../../../testing/in-memory';
 import { seriesOf } from '../../support/report-documents';
 import { phaseDeps, seedExecution, seedFault, T0, type PhaseHarness } from '../phases/support';
 
@@ -59,8 +63,8 @@ let deps: PhaseHarness;
 let metrics: RecordingMetrics;
 let report: ReturnType<typeof createReportHandler>;
 
-/** A finished execution with a fault, a journal and series, as the phases leave it. */
-const seedFinished = async (executionId: string, set: Partial<Execution> = {}) => {
+/** A finished execution with a fault and a journal, as the phases leave it, before its series are recorded. */
+const seedRun = async (executionId: string, set: Partial<Execution> = {}) => {
   const execution = await seedExecution(deps, 'COMPLETED', {
     executionId,
     set: {
@@ -72,6 +76,12 @@ const seedFinished = async (executionId: string, set: Partial<Execution> = {}) =
   });
   await seedFault(deps, execution, 'REVERTED', { revertedAt: new Date(T0 + 60_000).toISOString() });
   await deps.store.journal(executionId, { phase: 'validate', action: 'judge', outcome: 'ok' });
+  return execution;
+};
+
+/** A finished execution with a fault, a journal and series. */
+const seedFinished = async (executionId: string, set: Partial<Execution> = {}) => {
+  const execution = await seedRun(executionId, set);
   await deps.store.putSeries(executionId, seriesOf({ availability: () => 100, p95: () => 20, markers: [] }));
   return execution;
 };
@@ -184,6 +194,254 @@ describe('report function: ExperimentCompleted', () => {
 
     await expect(report(completed({ executionId: 'exec-denied' }))).rejects.toThrow('Access Denied');
     expect(metrics.figures).toEqual([]);
+  });
+});
+
+/** A metrics source that counts what it is asked, and fails when told. */
+class CountingMetrics extends StaticMetrics {
+  asked = 0;
+  failure: Error | undefined;
+  override async timeSeries(...args: Parameters<StaticMetrics['timeSeries']>) {
+    this.asked += 1;
+    if (this.failure) throw this.failure;
+    return super.timeSeries(...args);
+  }
+}
+
+/** A logger that keeps its warnings. */
+const warningsLogger = (): Logger & { warnings: [string, Record<string, unknown> | undefined][] } => {
+  const warnings: [string, Record<string, unknown> | undefined][] = [];
+  return { ...silentLogger, warn: (message, fields) => void warnings.push([message, fields]), warnings };
+};
+
+describe('report function: the series of a finished execution', () => {
+  let source: CountingMetrics;
+  let logger: ReturnType<typeof warningsLogger>;
+  const withSeries = () =>
+    createReportHandler(
+      {
+        store: deps.store,
+        sink: new S3ReportSink(new S3Client({}), { bucket: BUCKET }),
+        metrics,
+        account: ACCOUNT,
+        series: { metrics: source, minimumPeriodSeconds: 60 },
+      },
+      logger,
+    );
+  beforeEach(() => {
+    source = new CountingMetrics({
+      availabilityPercent: 99.5,
+      latencyMs: { p50: 20, p95: 50, p99: 80 },
+      requests: 600,
+    });
+    logger = warningsLogger();
+  });
+
+  it('records them from the metrics source before the reports, which then carry their charts', async () => {
+    await seedRun('exec-series');
+    expect(await deps.store.readSeries('exec-series')).toBeNull();
+
+    await withSeries()(completed({ executionId: 'exec-series' }));
+
+    const stored = (await deps.store.readSeries('exec-series'))!;
+    expect(source.asked).toBe(1);
+    expect(stored.unavailable).toBeUndefined();
+    expect(stored.periodSeconds).toBe(60);
+    expect(stored.series.map((s) => s.name)).toEqual([
+      'availabilityPercent',
+      'p50LatencyMs',
+      'p95LatencyMs',
+      'p99LatencyMs',
+      'requestsPerSecond',
+    ]);
+    expect(stored.series[0]!.points.every(([, v]) => v === 99.5)).toBe(true);
+    const html = String(puts()[0]!.Body);
+    expect(html).toContain('data-chart="availabilityPercent"');
+    expect(html).toContain('data-chart="p95LatencyMs"');
+    expect(html).not.toContain('data-series="unavailable"');
+    expect(JSON.parse(String(puts()[2]!.Body)).series).toEqual(stored);
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('records a failing source as unavailable, and writes the reports all the same', async () => {
+    await seedRun('exec-no-cloudwatch');
+    source.failure = new Error('CloudWatch GetMetricData failed');
+
+    const outcome = await withSeries()(completed({ executionId: 'exec-no-cloudwatch' }));
+
+    expect(outcome.keys).toHaveLength(3);
+    const stored = (await deps.store.readSeries('exec-no-cloudwatch'))!;
+    expect(stored).toMatchObject({
+      series: [],
+      unavailable: 'the metrics source failed: CloudWatch GetMetricData failed',
+    });
+    const html = String(puts()[0]!.Body);
+    expect(html).toContain('data-series="unavailable"');
+    expect(html).toContain('the metrics source failed: CloudWatch GetMetricData failed');
+    expect(html).not.toContain('data-chart="availabilityPercent"');
+    expect(metrics.figures).toHaveLength(1);
+  });
+
+  it('measures nothing again on a duplicate delivery: the stored series are reported', async () => {
+    await seedRun('exec-twice');
+    const report = withSeries();
+    await report(completed({ executionId: 'exec-twice' }));
+    const first = await deps.store.readSeries('exec-twice');
+    source.figures = { availabilityPercent: 10, requests: 600 };
+
+    await report(completed({ executionId: 'exec-twice' }));
+
+    expect(source.asked).toBe(1);
+    expect(await deps.store.readSeries('exec-twice')).toEqual(first);
+    const [firstHtml, , , secondHtml] = puts().map((p) => String(p.Body));
+    expect(secondHtml).toBe(firstHtml);
+  });
+
+  it('writes the reports, showing no series, when the table refuses the series; the failure is logged', async () => {
+    await seedRun('exec-refused');
+    const refused = Object.assign(new Error('not authorized to perform dynamodb:PutItem'), {
+      name: 'AccessDeniedException',
+    });
+    const store = Object.assign(Object.create(deps.store) as typeof deps.store, {
+      putSeries: async () => {
+        throw refused;
+      },
+    });
+    const report = createReportHandler(
+      {
+        store,
+        sink: new S3ReportSink(new S3Client({}), { bucket: BUCKET }),
+        metrics,
+        account: ACCOUNT,
+        series: { metrics: source, minimumPeriodSeconds: 60 },
+      },
+      logger,
+    );
+
+    const outcome = await report(completed({ executionId: 'exec-refused' }));
+
+    expect(outcome.keys).toHaveLength(3);
+    expect(await deps.store.readSeries('exec-refused')).toBeNull();
+    expect(JSON.parse(String(puts()[2]!.Body)).series).toBeNull();
+    expect(String(puts()[0]!.Body)).toContain('data-series="unavailable"');
+    expect(logger.warnings).toEqual([
+      [
+        'series not recorded',
+        {
+          executionId: 'exec-refused',
+          error: 'not authorized to perform dynamodb:PutItem',
+          name: 'AccessDeniedException',
+        },
+      ],
+    ]);
+    expect(metrics.figures).toHaveLength(1);
+  });
+
+  it('records nothing without a metrics source (what the table holds is reported)', async () => {
+    await seedRun('exec-none');
+    await report(completed({ executionId: 'exec-none' }));
+    expect(await deps.store.readSeries('exec-none')).toBeNull();
+    expect(puts()).toHaveLength(3);
+  });
+
+  it('records nothing for a game day: each execution records its own on its ExperimentCompleted', async () => {
+    const a = await seedRun('exec-gd-a');
+    await withSeries()(
+      delivered(GameDayCompleted as never, {
+        ...GameDayCompleted.fixture,
+        executions: [{ ...GameDayCompleted.fixture.executions[0], executionId: a.executionId }],
+      }),
+    );
+    expect(source.asked).toBe(0);
+    expect(await deps.store.readSeries('exec-gd-a')).toBeNull();
+  });
+});
+
+describe('report function on AWS: the series from CloudWatch', () => {
+  const cloudWatch = mockClient(CloudWatchClient);
+  const saved = { ...process.env };
+  const LB = 'app/checkout/50dc6c495c0c9188';
+  const TG = 'targetgroup/web/73e2d6bc24d8a067';
+  beforeAll(() => {
+    Object.assign(process.env, {
+      TABLE_NAME: 'faultline-ci',
+      EVENT_BUS_NAME: 'faultline-ci',
+      EVENT_BUS_ARN: `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/faultline-ci`,
+      SCHEDULER_GROUP: 'faultline-ci',
+      SCHEDULER_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/faultline-ci-SchedulerRole`,
+      STAGE: 'ci',
+      REPORT_BUCKET: BUCKET,
+      METRIC_QUERIES: JSON.stringify({ templates: { 'unit-latency': { alb: { loadBalancer: LB, targetGroup: TG } } } }),
+    });
+  });
+  afterAll(() => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    cloudWatch.restore();
+  });
+
+  it('sends GetMetricData with the ALB queries of the template, per minute, over the execution from its request to its end', async () => {
+    const execution = await seedRun('0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e02');
+    const minute = (m: number) => new Date(T0 - 60_000 + m * 60_000);
+    cloudWatch.reset();
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'requests', Timestamps: [minute(0), minute(1)], Values: [600, 600], StatusCode: 'Complete' },
+        { Id: 'errors0', Timestamps: [minute(1)], Values: [6], StatusCode: 'Complete' },
+        { Id: 'errors1', Timestamps: [], Values: [], StatusCode: 'Complete' },
+        { Id: 'latencyp95', Timestamps: [minute(0), minute(1)], Values: [0.05, 0.12], StatusCode: 'Complete' },
+      ],
+    });
+    // The composition root of the report function, with the test's table and operational metrics.
+    const report = createReportHandler({ ...awsReportDependencies(), store: deps.store, metrics }, silentLogger);
+
+    await report(completed({ executionId: execution.executionId }));
+
+    const metric = (MetricName: string, dimensions: Record<string, string>, Stat: string, Id: string) => ({
+      Id,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName,
+          Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+        },
+        Period: 60,
+        Stat,
+      },
+      ReturnData: true,
+    });
+    const scoped = { LoadBalancer: LB, TargetGroup: TG };
+    expect(CLOUDWATCH_MINIMUM_PERIOD_SECONDS).toBe(60);
+    expect(cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        MetricDataQueries: [
+          metric('RequestCount', scoped, 'Sum', 'requests'),
+          metric('HTTPCode_Target_5XX_Count', scoped, 'Sum', 'errors0'),
+          metric('HTTPCode_ELB_5XX_Count', { LoadBalancer: LB }, 'Sum', 'errors1'),
+          ...['p50', 'p90', 'p95', 'p99'].map((p) => metric('TargetResponseTime', scoped, p, `latency${p}`)),
+        ],
+        StartTime: new Date(execution.requestedAt),
+        EndTime: new Date(execution.completedAt!),
+        ScanBy: 'TimestampAscending',
+      },
+    ]);
+    const stored = (await deps.store.readSeries(execution.executionId)) as ExecutionSeries;
+    expect(stored.periodSeconds).toBe(60);
+    expect(Object.fromEntries(stored.series.map((s) => [s.name, s.points]))).toEqual({
+      availabilityPercent: [
+        [minute(0).getTime(), 100],
+        [minute(1).getTime(), 99],
+      ],
+      p95LatencyMs: [
+        [minute(0).getTime(), 50],
+        [minute(1).getTime(), 120],
+      ],
+      requestsPerSecond: [
+        [minute(0).getTime(), 10],
+        [minute(1).getTime(), 10],
+      ],
+    });
+    expect(String(puts()[0]!.Body)).toContain('data-chart="availabilityPercent"');
   });
 });
 
