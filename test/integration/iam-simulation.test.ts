@@ -202,7 +202,7 @@ describe('IAM: every call the code makes, simulated against its role', () => {
         ...table,
       ],
       gameDay: [...table, 'events:PutEvents'],
-      report: ['dynamodb:GetItem', 'dynamodb:Query', 's3:PutObject'],
+      report: ['cloudwatch:GetMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'],
     });
   });
 
@@ -250,6 +250,68 @@ describe('IAM: every call the code makes, simulated against its role', () => {
     expect(gameDay).toEqual(
       ['index.html', 'junit.xml', 'result.json'].map((f) => `gamedays/iam-nightly/${runId}/${f}`),
     );
+  });
+
+  it("records the report function's series: GetMetricData over each execution, then the conditional PutItem of its SERIES item", () => {
+    const of = (command: string) => drive.calls.filter((c) => c.fn === 'report' && c.command === command);
+    const reads = of('GetMetricData').map((c) => c.input);
+    const writes = of('PutItem').map((c) => c.input);
+    expect(writes.length).toBeGreaterThan(5);
+    // The document client's input, as the recorder sees it: attribute values not yet marshalled.
+    const value = (v: unknown) => {
+      expect(typeof v).toBe('string');
+      return v as string;
+    };
+    // Each execution is recorded once (a duplicate delivery reads it back).
+    const ids = writes.map((input) => value((input.Item as Record<string, unknown>).pk));
+    expect(new Set(ids).size).toBe(ids.length);
+    // One measurement per execution that lasted: the seeded pipeline runs, requested and completed
+    // at the same instant, have an empty window, which is recorded as measuring nothing, asking nothing.
+    const bodies = writes.map(
+      (input) =>
+        JSON.parse(value((input.Item as Record<string, unknown>).body)) as {
+          from: string;
+          to: string;
+          unavailable?: string;
+        },
+    );
+    const lasted = bodies.filter((b) => b.to > b.from);
+    expect(lasted.length).toBeGreaterThan(5);
+    expect(reads).toHaveLength(lasted.length);
+    for (const b of bodies.filter((x) => x.to <= x.from))
+      expect(b.unavailable).toBe('the metrics source measured nothing for this template');
+    writes.forEach((input) => {
+      const item = input.Item as Record<string, unknown>;
+      expect(Object.keys(input).sort()).toEqual(['ConditionExpression', 'Item', 'TableName']);
+      expect(input).toMatchObject({ TableName: 'faultline-ci', ConditionExpression: 'attribute_not_exists(pk)' });
+      expect(Object.keys(item).sort()).toEqual(['body', 'pk', 'sk', 'storedAt']);
+      expect(value(item.pk)).toMatch(/^EXEC#[0-9a-f-]{36}$/);
+      expect(value(item.sk)).toBe('SERIES');
+      expect(value(item.storedAt)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    });
+    lasted.forEach((body, i) => {
+      // The query set of METRIC_QUERIES (the drive's default), per minute, from the execution's first moment to its end.
+      expect(reads[i]).toEqual({
+        MetricDataQueries: [
+          {
+            Id: 'requests',
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/ApplicationELB',
+                MetricName: 'RequestCount',
+                Dimensions: [{ Name: 'LoadBalancer', Value: 'app/web/1' }],
+              },
+              Period: 60,
+              Stat: 'Sum',
+            },
+            ReturnData: true,
+          },
+        ],
+        StartTime: new Date(body.from),
+        EndTime: new Date(body.to),
+        ScanBy: 'TimestampAscending',
+      });
+    });
   });
 
   it('records the exact parameters of the fault calls', () => {
@@ -376,10 +438,15 @@ describe('IAM: every call the code makes, simulated against its role', () => {
 
     const writes = withStatements(template, 'ReportRole', (s) => [
       ...s,
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': ['Table', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': ['Table', 'Arn'] },
+      },
     ]);
-    expect((await checkIam(writes, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.detail}`)).toEqual([
-      'over-grant report allowed on the table, which the report function only reads',
+    expect((await checkIam(writes, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.action}`)).toEqual([
+      'over-grant report dynamodb:UpdateItem',
+      'over-grant report dynamodb:DeleteItem',
     ]);
 
     const gameDayWrites = withStatements(template, 'GameDayRole', (s) => [
@@ -389,6 +456,50 @@ describe('IAM: every call the code makes, simulated against its role', () => {
     expect(
       (await checkIam(gameDayWrites, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.detail}`),
     ).toEqual(['over-grant gameDay allowed on a report, which only the report function writes']);
+  });
+
+  it("fails on a report role whose PutItem lacks its conditions: an execution's state, a lease's partition", async () => {
+    const isPutItem = (st: Record<string, unknown>) => JSON.stringify(st.Action) === JSON.stringify('dynamodb:PutItem');
+    expect(
+      (
+        template.Resources.ReportRole!.Properties!.Policies[0].PolicyDocument as {
+          Statement: Record<string, unknown>[];
+        }
+      ).Statement.filter(isPutItem),
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: { 'Fn::GetAtt': ['Table', 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EXEC#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'body', 'storedAt'] },
+        },
+      },
+    ]);
+    const drop = (key: string) =>
+      withStatements(template, 'ReportRole', (s) =>
+        s.map((st) => {
+          if (!isPutItem(st)) return st;
+          const condition = { ...(st.Condition as Record<string, unknown>) };
+          delete condition[key];
+          return Object.keys(condition).length
+            ? { ...st, Condition: condition }
+            : { Effect: st.Effect, Action: st.Action, Resource: st.Resource };
+        }),
+      );
+    const findings = async (broken: CloudFormationTemplate) =>
+      (await checkIam(broken, drive.calls, world)).findings.map((f) => `${f.kind} ${f.fn} ${f.action} ${f.detail}`);
+    const state =
+      "over-grant report dynamodb:PutItem allowed on an execution's state, which the report function never writes";
+    const lease =
+      "over-grant report dynamodb:PutItem allowed on a lease's partition, where the report function puts nothing";
+    expect(await findings(drop('ForAllValues:StringLike'))).toEqual([lease]);
+    expect(await findings(drop('ForAllValues:StringEquals'))).toEqual([state]);
+    const unconditioned = withStatements(template, 'ReportRole', (s) =>
+      s.map((st) => (isPutItem(st) ? { Effect: st.Effect, Action: st.Action, Resource: st.Resource } : st)),
+    );
+    expect(await findings(unconditioned)).toEqual([state, lease]);
   });
 
   it('fails on a report role without PutObject under gamedays/', async () => {

@@ -508,9 +508,15 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
     ]);
   });
 
-  it('runs the report function on ExperimentCompleted and GameDayCompleted, with the bucket and a role that reads the table and writes reports only', () => {
+  it('runs the report function on ExperimentCompleted and GameDayCompleted, with the bucket, the metric queries and a role that reads the table, records series and writes reports only', () => {
     const fn = template.Resources.ReportLambdaFunction!.Properties!;
     expect(fn.Environment.Variables.REPORT_BUCKET).toEqual({ Ref: 'ReportBucket' });
+    // The series' CloudWatch queries, as prepare and observe have them.
+    expect(fn.Environment.Variables.METRIC_QUERIES).toBeDefined();
+    for (const other of ['PrepareLambdaFunction', 'ObserveLambdaFunction'])
+      expect(fn.Environment.Variables.METRIC_QUERIES).toEqual(
+        template.Resources[other]!.Properties!.Environment.Variables.METRIC_QUERIES,
+      );
     const own = rules().filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('ReportLambdaFunction'));
     expect(own).toHaveLength(1);
     expect(own[0]![1].Properties!.EventPattern).toEqual({
@@ -538,6 +544,16 @@ describe('the CloudFormation template of `serverless package` (offline)', () => 
         Action: ['dynamodb:GetItem', 'dynamodb:Query'],
         Resource: [{ 'Fn::GetAtt': ['Table', 'Arn'] }, { 'Fn::Sub': '${Table.Arn}/index/gsi1' }],
       },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: { 'Fn::GetAtt': ['Table', 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EXEC#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'body', 'storedAt'] },
+        },
+      },
+      { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       {
         Effect: 'Allow',
         Action: 's3:PutObject',
