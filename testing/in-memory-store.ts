@@ -32,6 +32,7 @@ export class InMemoryStore implements Store {
   >();
   private readonly records = new Map<string, Record<string, unknown>>();
   private readonly series = new Map<string, string>();
+  private readonly marks = new Set<string>();
   private haltSwitch: { reason: string; by: string; at: string } | undefined;
 
   constructor(private readonly clock: Clock = { now: () => new Date() }) {}
@@ -290,5 +291,12 @@ export class InMemoryStore implements Store {
   async readSeries(executionId: string): Promise<ExecutionSeries | null> {
     const body = this.series.get(executionId);
     return body === undefined ? null : (JSON.parse(body) as ExecutionSeries);
+  }
+
+  async markOnce(executionId: string, what: string): Promise<boolean> {
+    const key = `${executionId}#${what}`;
+    if (this.marks.has(key)) return false;
+    this.marks.add(key);
+    return true;
   }
 }

@@ -8,6 +8,7 @@ import type {
   ExecutionRepository,
   FaultRepository,
   JournalRepository,
+  MarkRepository,
   SeriesRepository,
 } from '../store/execution-store';
 import type { ReportAssets } from './assets';
@@ -37,7 +38,8 @@ import { recordSeries, type RecordSeriesDependencies } from './record-series';
 export type ReportStore = Pick<ExecutionRepository, 'getExecution' | 'executionsOfExperiment'> &
   Pick<FaultRepository, 'listFaults'> &
   Pick<JournalRepository, 'readJournal'> &
-  SeriesRepository;
+  SeriesRepository &
+  MarkRepository;
 
 export interface ReportDependencies {
   store: ReportStore;
@@ -177,9 +179,12 @@ export const publishExperimentReport = async (
     },
     { key: `${prefix}result.json`, body: json(document), contentType: CONTENT_TYPES.json },
   ]);
-  // After the writes: a retry after a failed write does not count the execution twice. A dry run
-  // injected nothing and is no experiment to count.
-  if (!execution.dryRun) deps.metrics.experimentCompleted(completionFigures(execution, faults));
+  // Counted once whatever the deliveries: after the writes (a retry after a failed write counts
+  // it then), and only by the delivery that made the execution's `metrics` mark; a duplicate
+  // ExperimentCompleted rewrites the same reports and counts nothing. A dry run injected nothing
+  // and is no experiment to count.
+  if (!execution.dryRun && (await deps.store.markOnce(execution.executionId, 'metrics')))
+    deps.metrics.experimentCompleted(completionFigures(execution, faults));
   return keys;
 };
 

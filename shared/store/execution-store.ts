@@ -7,6 +7,7 @@ import { Faults, type FaultRepository } from './faults';
 import { HaltSwitch, type HaltSwitchRepository } from './halt-switch';
 import { Journal, type JournalRepository } from './journal';
 import { Leases, type LeaseRepository } from './leases';
+import { Marks, type MarkRepository } from './marks';
 import { Records, type RecordRepository } from './records';
 import { SeriesRecords, type SeriesRepository } from './series';
 import { Table } from './table';
@@ -19,6 +20,7 @@ export type { FaultRepository } from './faults';
 export type { HaltState, HaltSwitchRepository } from './halt-switch';
 export type { JournalRepository } from './journal';
 export type { Lease, LeaseRepository } from './leases';
+export type { MarkRepository } from './marks';
 export type { RecordRepository } from './records';
 export type { SeriesRepository } from './series';
 export type { TemplateRepository } from './templates';
@@ -36,7 +38,8 @@ export type Store = TemplateRepository &
   EventClaimRepository &
   HaltSwitchRepository &
   RecordRepository &
-  SeriesRepository;
+  SeriesRepository &
+  MarkRepository;
 
 /**
  * The store on DynamoDB (one table, docs/architecture.md §4): the repositories of its access patterns
@@ -54,6 +57,7 @@ export class ExecutionStore implements Store {
   private readonly haltSwitch: HaltSwitchRepository;
   private readonly records: RecordRepository;
   private readonly series: SeriesRepository;
+  private readonly marks: MarkRepository;
 
   constructor(client: DynamoDBClient, tableName: string, clock: Clock = { now: () => new Date() }) {
     const table = new Table(client, tableName, clock);
@@ -67,6 +71,7 @@ export class ExecutionStore implements Store {
     this.haltSwitch = new HaltSwitch(table);
     this.records = new Records(table);
     this.series = new SeriesRecords(table);
+    this.marks = new Marks(table);
   }
 
   putTemplate: Store['putTemplate'] = (template) => this.templates.putTemplate(template);
@@ -118,4 +123,6 @@ export class ExecutionStore implements Store {
 
   putSeries: Store['putSeries'] = (executionId, series) => this.series.putSeries(executionId, series);
   readSeries: Store['readSeries'] = (executionId) => this.series.readSeries(executionId);
+
+  markOnce: Store['markOnce'] = (executionId, what) => this.marks.markOnce(executionId, what);
 }

@@ -14,6 +14,8 @@ export const keys = {
     sk: `LOG#${String(seq).padStart(10, '0')}`,
   }),
   series: (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'SERIES' }),
+  /** That something was done once for an execution (its operational metrics counted). */
+  mark: (executionId: string, what: string) => ({ pk: `EXEC#${executionId}`, sk: `MARK#${what}` }),
   faultPrefix: 'FAULT#',
   fault: (executionId: string, action: string, targetKey: string) => ({
     pk: `EXEC#${executionId}`,

@@ -181,6 +181,13 @@ describe.each(['dynalite', 'memory'] as const)('ExecutionStore (%s)', (kind) => 
     expect(await store.readSeries('s')).toEqual(series);
   });
 
+  it('a mark is made once per execution and name', async () => {
+    expect(await store.markOnce('m', 'metrics')).toBe(true);
+    expect(await store.markOnce('m', 'metrics')).toBe(false);
+    expect(await store.markOnce('m', 'other')).toBe(true);
+    expect(await store.markOnce('m2', 'metrics')).toBe(true);
+  });
+
   it('the halt switch', async () => {
     expect(await store.haltState()).toBeUndefined();
     await store.halt('game day over', 'ops');

@@ -255,7 +255,17 @@ describe('IAM: every call the code makes, simulated against its role', () => {
   it("records the report function's series: GetMetricData over each execution, then the conditional PutItem of its SERIES item", () => {
     const of = (command: string) => drive.calls.filter((c) => c.fn === 'report' && c.command === command);
     const reads = of('GetMetricData').map((c) => c.input);
-    const writes = of('PutItem').map((c) => c.input);
+    const puts = of('PutItem').map((c) => c.input);
+    const sk = (input: Record<string, unknown>) => (input.Item as Record<string, unknown>).sk;
+    const writes = puts.filter((input) => sk(input) === 'SERIES');
+    // The other puts: the mark that counts each execution in the metrics once, keys and time only.
+    const marks = puts.filter((input) => sk(input) !== 'SERIES');
+    expect(marks.length).toBeGreaterThan(5);
+    for (const input of marks) {
+      expect(input).toMatchObject({ TableName: 'faultline-ci', ConditionExpression: 'attribute_not_exists(pk)' });
+      expect(sk(input)).toBe('MARK#metrics');
+      expect(Object.keys(input.Item as object).sort()).toEqual(['pk', 'sk', 'storedAt']);
+    }
     expect(writes.length).toBeGreaterThan(5);
     // The document client's input, as the recorder sees it: attribute values not yet marshalled.
     const value = (v: unknown) => {

@@ -194,6 +194,20 @@ describe('report function: ExperimentCompleted', () => {
 
     await expect(report(completed({ executionId: 'exec-denied' }))).rejects.toThrow('Access Denied');
     expect(metrics.figures).toEqual([]);
+
+    s3.reset();
+    s3.on(PutObjectCommand).resolves({});
+    await report(completed({ executionId: 'exec-denied' }));
+    expect(metrics.figures).toHaveLength(1);
+  });
+
+  it('counts an execution once however often ExperimentCompleted is delivered, under any event id', async () => {
+    await seedFinished('exec-dup');
+    await report(completed({ executionId: 'exec-dup' }));
+    await report({ ...completed({ executionId: 'exec-dup' }), id: 'another-delivery-id' });
+    await report(completed({ executionId: 'exec-dup' }));
+    expect(puts()).toHaveLength(9);
+    expect(metrics.figures).toHaveLength(1);
   });
 });
 
