@@ -492,11 +492,26 @@ export const renderExperimentReport = (document: ResultDocument, options: Experi
   return page(`${d.experimentId}: ${d.verdict} (faultline)`, body, charts, assets);
 };
 
-/** The series an index shows for an experiment: availability, else p95 latency, else the first. */
-const headlineSeries = (series: ExecutionSeries): Series | undefined =>
-  series.series.find((s) => s.name === 'availabilityPercent') ??
-  series.series.find((s) => s.name === 'p95LatencyMs') ??
-  series.series[0];
+/** The series a criterion judges: availability, or the latency percentile it names (`p95 <= 800ms`). */
+const criterionSeries = (c: Pick<ResultDocument['criteria'][number], 'type' | 'expected'>): string | undefined => {
+  if (c.type === 'availability') return 'availabilityPercent';
+  const percentile = c.type === 'latency' ? /^p(\d+)/.exec(c.expected)?.[1] : undefined;
+  return percentile ? `p${percentile}LatencyMs` : undefined;
+};
+
+/**
+ * The series an index shows for an experiment: that of its first criterion not met (what went
+ * wrong), else availability, else p95 latency, else the first.
+ */
+const headlineSeries = (d: Pick<ResultDocument, 'criteria'>, series: ExecutionSeries): Series | undefined => {
+  const named = (name: string | undefined) => (name ? series.series.find((s) => s.name === name) : undefined);
+  return (
+    named(criterionSeries(d.criteria.find((c) => c.passed === false) ?? { type: '', expected: '' })) ??
+    named('availabilityPercent') ??
+    named('p95LatencyMs') ??
+    series.series[0]
+  );
+};
 
 /** The index of a game-day run: its score, and every experiment with its verdict, figures, a small chart and a link. */
 export const renderGameDayIndex = (gameDay: GameDayReport, options: GameDayIndexOptions): string => {
@@ -505,7 +520,7 @@ export const renderGameDayIndex = (gameDay: GameDayReport, options: GameDayIndex
   const verdict = verdictClass(gameDay.verdict ?? 'INCONCLUSIVE');
   const rows = gameDay.results.map((d, i) => {
     let small = '<span class="meta">no series</span>';
-    const headline = d.series && seriesUnavailable(d.series) === null ? headlineSeries(d.series) : undefined;
+    const headline = d.series && seriesUnavailable(d.series) === null ? headlineSeries(d, d.series) : undefined;
     if (d.series && headline) {
       const spec = chartSpec(`chart-${i}`, headline, d.series, true);
       charts.push(spec);

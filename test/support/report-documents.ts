@@ -111,7 +111,7 @@ export const abortedDocument = (): ResultDocument =>
     experimentId: 'demo-network-latency',
     status: 'ABORTED',
     verdict: 'FAILED',
-    criteria: [{ type: 'p95Latency', expected: '<= 500ms', actual: '1540ms', passed: false }],
+    criteria: [{ type: 'latency', expected: 'p95 <= 500ms', actual: '1540ms', passed: false }],
     metrics: { availabilityPercent: 100, p95LatencyMs: 1540, recoverySeconds: 4 },
     safety: { violated: true, reason: 'stop condition: alarm demo-p95-latency is ALARM' },
     reasons: ['stop condition: alarm demo-p95-latency is ALARM'],

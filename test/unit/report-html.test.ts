@@ -174,9 +174,11 @@ describe('HTML index of a game day', () => {
     }
     expect(html).toContain('1540 ms');
     expect(html).toContain('97.1%');
+    // Each small chart is the series of the experiment's first criterion not met (the latency run's
+    // p95), else availability.
     expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual([
       'availabilityPercent',
-      'availabilityPercent',
+      'p95LatencyMs',
       'availabilityPercent',
     ]);
   });
