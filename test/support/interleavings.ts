@@ -21,6 +21,7 @@ import { createPhaseHandler } from '../../shared/lambda/phase-handler';
 import type { Store } from '../../shared/store/execution-store';
 import { StaticAlarms, StaticHealth, StaticMetrics, StaticTargets } from '../../testing/in-memory';
 import { InMemoryStore } from '../../testing/in-memory-store';
+import { chainHead, chainProblems } from '../../shared/domain/journal-chain';
 
 type Scheduler = fc.Scheduler<unknown>;
 
@@ -408,6 +409,17 @@ export const brokenPromises = async (world: World): Promise<string[]> => {
           );
       }
     }
+    // The journal is one intact hash chain, and records the outcome at most once, as it ended.
+    const journal = await world.memory.readJournal(e.executionId);
+    for (const problem of chainProblems(e.executionId, journal, chainHead(journal)))
+      broken.push(`${e.executionId}: journal chain broken: ${problem}`);
+    const completed = journal.filter((j) => j.phase === 'finish' && j.action === 'completed');
+    if (completed.length > 1) broken.push(`${e.executionId}: its outcome was journaled ${completed.length} times`);
+    for (const c of completed)
+      if (c.detail?.status !== e.status || c.detail?.verdict !== (e.verdict ?? 'INCONCLUSIVE'))
+        broken.push(
+          `${e.executionId}: journal says ${c.detail?.status}/${c.detail?.verdict}, it ended ${e.status}/${e.verdict}`,
+        );
     if (e.status !== 'ROLLBACK_FAILED') {
       for (const key of (e.targets ?? []).map((t) => t.key)) {
         const lease = await world.memory.lease(key);

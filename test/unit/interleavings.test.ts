@@ -36,6 +36,36 @@ describe('safety promises hold for every ordering of events', () => {
     process.stdout.write(`interleavings: ${RUNS} schedules in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }, 600_000);
 
+  it('the promises catch a journal altered after the fact: its chain and its recorded outcome', async () => {
+    const calm = {
+      duplicateNewId: false,
+      duplicateSameId: false,
+      injectFailures: 0,
+      injectSlowness: 0,
+      revertFailures: 0,
+      throttledWrites: 0,
+      alarm: false,
+      halt: false,
+      experiments: 1,
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const world = await runSchedule(s, calm);
+        expect(await brokenPromises(world)).toEqual([]);
+        // Reach into the twin's journal, as someone editing the table by hand would.
+        const journal = (
+          world.memory as unknown as { journals: Map<string, { outcome: string; detail?: object }[]> }
+        ).journals.get('x1')!;
+        journal[1]!.outcome = 'skipped';
+        expect((await brokenPromises(world)).join('\n')).toMatch(/x1: journal chain broken: entry 2 .* was altered/);
+        const completed = journal.find((j) => (j as { action?: string }).action === 'completed')!;
+        completed.detail = { status: 'ABORTED', verdict: 'PASSED' };
+        expect((await brokenPromises(world)).join('\n')).toMatch(/x1: journal says ABORTED\/PASSED, it ended/);
+      }),
+      { numRuns: 1, seed: SEED },
+    );
+  });
+
   // Defined only when asked for, so that `npm test` counts no skipped test.
   if (EXPLORE_SECONDS > 0)
     it(
