@@ -30,7 +30,7 @@ usage:
   faultline local [--port 4010]
   faultline status <executionId> [--json] [--stage S]
   faultline history <experimentId> [--last N] [--json] [--stage S]
-  faultline verify <result.json> [--json]
+  faultline verify <result.json> [--table] [--json] [--stage S]
   faultline report <result.json | executionId> [--out F] [--stage S]
   faultline abort <executionId> [--stage S]
   faultline halt [--reason R] [--stage S]
@@ -65,6 +65,7 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
       last: { type: 'string' },
       template: { type: 'string', multiple: true },
       out: { type: 'string' },
+      table: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -119,7 +120,11 @@ export const main = async (argv: string[], out: Output = consoleOutput(argv.incl
           out,
         );
       case 'verify':
-        return await verifyCommand(required(arg, 'result.json'), { json: values.json }, out);
+        return await verifyCommand(
+          required(arg, 'result.json'),
+          { json: values.json, table: values.table, stage: values.stage },
+          out,
+        );
       case 'abort':
         return await abortCommand(required(arg, 'executionId'), values.stage, out);
       case 'halt':

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { JournalEntry, JournalOutcome } from '../../shared/domain/execution';
-import { chainProblems, type ChainHead } from '../../shared/domain/journal-chain';
+import { chainHead, chainProblems, type ChainHead } from '../../shared/domain/journal-chain';
 import type { Output } from '../display';
-import { EXIT, UsageError } from './common';
+import { EXIT, remote, UsageError } from './common';
 
 /** What `verify` reads of a result document: the journal as the timeline holds it, and its head. */
 interface Verifiable {
@@ -51,11 +51,37 @@ export const resultProblems = (document: Verifiable): string[] => {
 };
 
 /**
- * `faultline verify <result.json>`: recomputes the journal chain of a result document (or of every
- * result of a game-day document) and says whether the record was altered. Exit 0 when every
- * chain holds, 3 when one does not.
+ * What differs between a result's journal and the one the table holds (the anchor a rewritten
+ * document cannot move): the table's own chain must hold, and hold the result's entries, link for
+ * link, up to the result's head (the table may have more: entries journaled after the document).
  */
-export const verifyCommand = async (path: string, options: { json: boolean }, out: Output): Promise<number> => {
+export const tableProblems = (document: Verifiable, table: readonly JournalEntry[]): string[] => {
+  if (typeof document.executionId !== 'string' || !Array.isArray(document.timeline)) return [];
+  if (!table.length) return ['the table holds no journal for this execution'];
+  const problems = chainProblems(document.executionId, table, chainHead(table)).map((p) => `in the table: ${p}`);
+  const bySeq = new Map(table.map((e) => [e.seq, e]));
+  for (const entry of entriesOf(document.timeline as TimelineEntry[])) {
+    const stored = entry.seq === undefined ? undefined : bySeq.get(entry.seq);
+    if (!stored) problems.push(`the table has no entry ${entry.seq ?? '?'} (${entry.phase} ${entry.action})`);
+    else if (stored.hash !== entry.hash) {
+      problems.push(`entry ${entry.seq} (${entry.phase} ${entry.action}) differs from the table's`);
+      break;
+    }
+  }
+  return problems;
+};
+
+/**
+ * `faultline verify <result.json> [--table]`: recomputes the journal chain of a result document (or
+ * of every result of a game-day document) and says whether the record was altered; with --table
+ * it also holds the chain against the journal in the stack's table. Exit 0 when every chain
+ * holds, 3 when one does not.
+ */
+export const verifyCommand = async (
+  path: string,
+  options: { json: boolean; table?: boolean; stage?: string | undefined },
+  out: Output,
+): Promise<number> => {
   if (!existsSync(path)) throw new UsageError(`no result document at ${path}`);
   let parsed: unknown;
   try {
@@ -75,6 +101,17 @@ export const verifyCommand = async (path: string, options: { json: boolean }, ou
     head: d.journalHead ?? null,
     problems: resultProblems(d),
   }));
+  if (options.table) {
+    // A document whose whole chain was recomputed holds together; the table's journal tells it.
+    const backend = remote(options.stage);
+    try {
+      for (const [i, c] of checked.entries())
+        if (c.executionId)
+          c.problems.push(...tableProblems(documents[i]!, await backend.store.readJournal(c.executionId)));
+    } finally {
+      await backend.close();
+    }
+  }
   const intact = checked.every((c) => c.problems.length === 0);
   if (options.json) out.result(JSON.stringify({ intact, results: checked }, null, 2));
   else

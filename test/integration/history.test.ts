@@ -5,6 +5,8 @@ import { stringify } from 'yaml';
 import { captureByKind as capture } from '../support/cli-output';
 import { main } from '../../cli/main';
 import { startReachableStack } from '../support/runtime';
+import type { JournalEntry } from '../../shared/domain/execution';
+import { chainEntry, type ChainHead } from '../../shared/domain/journal-chain';
 import { quickTemplate } from '../support/templates';
 
 /**
@@ -76,7 +78,7 @@ describe('faultline history', () => {
     expect(bad.lines.error.join('\n')).toMatch(/--last must be a whole number/);
   });
 
-  it('verify: an untouched result is intact; one changed journal entry, or a changed verdict, is named', async () => {
+  it('verify: an untouched result is intact; one changed journal entry, a changed verdict, or a chain rewritten whole (against the table) is named', async () => {
     const [document] = documents;
     expect(document).toBeDefined();
     const path = join(dir, 'result.json');
@@ -101,6 +103,31 @@ describe('faultline history', () => {
       intact: false,
       results: [{ problems: ['the result says verdict FAILED, its journal recorded PASSED'] }],
     });
+
+    // Rewritten whole, every hash recomputed: the document holds together, the table tells it.
+    type Entry = Omit<JournalEntry, 'action'> & { event?: string };
+    const rewritten = structuredClone(document) as { executionId: string; timeline: Entry[]; journalHead: unknown };
+    let head: ChainHead | undefined;
+    rewritten.timeline = rewritten.timeline.map(({ event, ...entry }, i) => {
+      const linked = chainEntry(rewritten.executionId, head, {
+        ...entry,
+        action: event!,
+        ...(i === 2 ? { outcome: 'skipped' as const } : {}),
+      });
+      head = { seq: linked.seq, hash: linked.hash };
+      const { action, ...rest } = linked;
+      return { ...rest, event: action };
+    });
+    rewritten.journalHead = head;
+    writeFileSync(path, JSON.stringify(rewritten));
+    const recomputed = capture();
+    expect(await main(['verify', path], recomputed.out)).toBe(0);
+    const anchored = capture();
+    expect(await main(['verify', path, '--table'], anchored.out)).toBe(3);
+    expect(anchored.lines.result.join('\n')).toMatch(/- entry 3 \(.*\) differs from the table's/);
+    writeFileSync(path, JSON.stringify(document));
+    const untouched = capture();
+    expect(await main(['verify', path, '--table'], untouched.out)).toBe(0);
 
     writeFileSync(path, '{ not json');
     const bad = capture();
