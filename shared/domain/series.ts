@@ -1,7 +1,7 @@
 import type { Execution, FaultRecord } from './execution';
 
 /**
- * The figures of one execution over time (docs/architecture.md §4, "Series"): what its criteria
+ * The figures of one execution over time (docs/architecture.md §3, "Series"): what its criteria
  * measure, as time series over baseline, injection, observation and recovery, with the moments
  * that matter marked. Stored with the execution, never carried by ExperimentCompleted.
  */
@@ -49,7 +49,7 @@ export interface ExecutionSeries {
 }
 
 /** Most points one series keeps: the period grows with the window so that an item stays far below 400 KB. */
-export const MAX_POINTS = 360;
+const MAX_POINTS = 360;
 
 /** The period (whole seconds, at least `minimumSeconds`) that covers [from, to] in at most MAX_POINTS points. */
 export const periodFor = (from: Date, to: Date, minimumSeconds: number): number => {

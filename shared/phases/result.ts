@@ -81,6 +81,6 @@ export const resultDocument = (
   journalHead: chainHead(journal) ?? null,
   /** The resilience score, 0–100, or null when there is none (README "Resilience score"). */
   score: executionScore(execution),
-  /** The figures over time with spans and markers, or null when none were recorded (docs/architecture.md §4). */
+  /** The figures over time with spans and markers, or null when none were recorded (docs/architecture.md §3). */
   series,
 });

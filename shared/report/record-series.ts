@@ -11,7 +11,7 @@ export interface RecordSeriesDependencies {
 }
 
 /**
- * Records the series of a final execution once (docs/architecture.md §4, "Series"): its figures
+ * Records the series of a final execution once (docs/architecture.md §3, "Series"): its figures
  * from the baseline to the end, with spans and markers, read from the same source as its
  * criteria. A source that fails gives a document that says so (`unavailable`), never a guess;
  * a second call (a duplicate ExperimentCompleted) gives back what is stored and changes nothing.

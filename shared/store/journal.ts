@@ -7,7 +7,7 @@ import { keys } from './keys';
 import { conditionally, strip, type Table } from './table';
 
 /** Journal text is clipped, so that no entry comes near DynamoDB's item limit. */
-export const JOURNAL_TEXT_LIMIT = 2048;
+const JOURNAL_TEXT_LIMIT = 2048;
 const JOURNAL_DETAIL_LIMIT = 16_384;
 
 /**
@@ -29,10 +29,10 @@ export const storedEntry = (entry: Omit<JournalEntry, 'at'> & { at: string }): J
  * Appends go to the next free place of the chain with a conditional put; a writer that lost the
  * place to a concurrent one reads the new head and tries again, this many times at most.
  */
-export const JOURNAL_APPEND_ATTEMPTS = 40;
+const JOURNAL_APPEND_ATTEMPTS = 40;
 
 /** A short random pause between attempts, so that concurrent writers do not collide in step. */
-export const appendBackoffMs = (attempt: number): number => Math.floor(Math.random() * Math.min(50, 2 + 4 * attempt));
+const appendBackoffMs = (attempt: number): number => Math.floor(Math.random() * Math.min(50, 2 + 4 * attempt));
 
 export interface JournalRepository {
   /**

@@ -4,7 +4,7 @@ import { keys } from './keys';
 import { conditionally, type Table } from './table';
 
 /** A series document larger than this is not stored (DynamoDB items end at 400 KB). */
-export const SERIES_BYTES_LIMIT = 300_000;
+const SERIES_BYTES_LIMIT = 300_000;
 
 export interface SeriesRepository {
   /**
