@@ -119,7 +119,7 @@ const revertWithRetries = async (deps: RevertWithRetriesDependencies, fault: Fau
       return;
     } catch (error) {
       if (attempt >= deps.settings.revertAttempts) throw error;
-      await deps.store.journal(fault.executionId, {
+      await journalAside(deps, fault.executionId, {
         phase: 'revert',
         action: `revert ${fault.action}`,
         outcome: 'failed',
@@ -128,6 +128,23 @@ const revertWithRetries = async (deps: RevertWithRetriesDependencies, fault: Fau
       });
       await pause(deps.clock, deps.settings.revertBackoffMs * 2 ** (attempt - 1));
     }
+  }
+};
+
+/**
+ * Journals on the revert path without letting the journal decide anything: what a revert did is
+ * settled by its provider and the fault record alone. A journal that cannot be written (throttled,
+ * contended) loses that entry, never the revert, its retries or the faults after it.
+ */
+const journalAside = async (
+  deps: { store: Pick<JournalRepository, 'journal'> },
+  executionId: string,
+  entry: Parameters<JournalRepository['journal']>[1],
+): Promise<void> => {
+  try {
+    await deps.store.journal(executionId, entry);
+  } catch {
+    // The entry is lost; the chain stays whole (entries are numbered when written).
   }
 };
 
@@ -141,7 +158,8 @@ interface RevertFailure {
 /**
  * Reverts `faults` one after the other (each with retries): a fault is marked REVERTED only once
  * its provider confirmed the undo, REVERT_FAILED otherwise, and each outcome is journaled under
- * `phase`. Never throws for a failed revert: the failures are returned, for RollbackFailed.
+ * `phase` (aside: a journal that fails changes no outcome). Never throws for a failed revert: the
+ * failures are returned, for RollbackFailed; a fault update that fails is thrown, for a retry.
  */
 export const revertFaults = async (
   deps: RevertFaultsDependencies,
@@ -152,27 +170,32 @@ export const revertFaults = async (
   const { store, clock } = deps;
   const failures: RevertFailure[] = [];
   for (const fault of faults) {
+    let failure: string | undefined;
     try {
       await revertWithRetries(deps, fault);
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    // A fault update that throws is thrown on: the event is retried, and reverting again is harmless.
+    if (failure === undefined) {
       await store.updateFault(fault, how.from, 'REVERTED', { revertedAt: clock.now().toISOString() });
-      await store.journal(executionId, {
+      await journalAside(deps, executionId, {
         phase: how.phase,
         action: `revert ${fault.action}${how.note ? ` (${how.note})` : ''}`,
         outcome: 'ok',
         detail: { target: fault.target.key, ...how.detail },
       });
-    } catch (error) {
-      const message = (error as Error).message;
-      failures.push({ action: fault.action, targetKey: fault.target.key, error: message });
-      await store.updateFault(fault, how.from, 'REVERT_FAILED', { error: message });
-      await store.journal(executionId, {
-        phase: how.phase,
-        action: `revert ${fault.action}`,
-        outcome: 'failed',
-        detail: { target: fault.target.key },
-        error: message,
-      });
+      continue;
     }
+    failures.push({ action: fault.action, targetKey: fault.target.key, error: failure });
+    await store.updateFault(fault, how.from, 'REVERT_FAILED', { error: failure });
+    await journalAside(deps, executionId, {
+      phase: how.phase,
+      action: `revert ${fault.action}`,
+      outcome: 'failed',
+      detail: { target: fault.target.key },
+      error: failure,
+    });
   }
   return failures;
 };

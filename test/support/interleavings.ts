@@ -243,7 +243,7 @@ export class World {
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           await this.step(`store.${String(property)}`);
-          if (WRITES.has(String(property)) && this.throttlesLeft > 0 && property !== 'journal') {
+          if (WRITES.has(String(property)) && this.throttlesLeft > 0) {
             this.throttlesLeft--;
             const error = new Error('Rate of requests exceeds the allowed throughput.');
             error.name = 'ThrottlingException';

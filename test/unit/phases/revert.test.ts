@@ -120,6 +120,24 @@ describe('revert: revertPlanned', () => {
     expect(await journalLines(deps)).toEqual([...Array(4).fill('revert revert slow: failed'), 'finish completed: ok']);
   });
 
+  it('a journal that cannot be written changes no outcome: the undone fault is REVERTED, every retry made', async () => {
+    const { deps, execution } = await running('REVERTING', 'INJECTED', { observation: GOOD_FIGURES });
+    jest.spyOn(deps.faults, 'revert').mockRejectedValueOnce(new Error('SSM throttled'));
+    const journal = jest
+      .spyOn(deps.store, 'journal')
+      .mockRejectedValue(
+        Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException' }),
+      );
+    const out = await revertPlanned(observationCompleted(execution), deps);
+    journal.mockRestore();
+
+    expect(deps.faults.reverts).toHaveLength(1);
+    expect(detailTypes(out)).toEqual(['FaultReverted']);
+    expect(await deps.store.listFaults(EXECUTION_ID)).toEqual([expect.objectContaining({ state: 'REVERTED' })]);
+    expect(await stored(deps)).toMatchObject({ status: 'RECOVERING' });
+    expect(await deps.store.leaseHolder(KEY)).toBe(EXECUTION_ID);
+  });
+
   it('waits for an injection in flight to land, then reverts it', async () => {
     const { deps, execution, fault } = await running('REVERTING', 'ARMED', { observation: GOOD_FIGURES });
     deps.clock.onSleep = async () => {
