@@ -19,9 +19,10 @@ export interface ReportOutcome {
  * The report function's edge. Like the phase handler's (shared/lambda/middlewares.ts), it refuses
  * an event that is malformed, of another detail-type or from another account, with a named error
  * that is logged and rethrown so that the event is dead-lettered. Unlike it, it claims nothing and
- * journals nothing: the report function reads the table and writes only an execution's series
- * (once, conditionally; its role allows no other write), and writing a report again writes the
- * same objects again.
+ * journals nothing: the report function reads the table and writes only an execution's series and
+ * its `MARK#metrics` item, which counts the execution once in the metrics (each once, by a
+ * conditional put; its role allows writes to execution partitions only), and writing a report
+ * again writes the same objects again.
  */
 export const createReportHandler = (
   source: ReportDependencies | (() => ReportDependencies),
