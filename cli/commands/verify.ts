@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { JournalEntry, JournalOutcome } from '../../shared/domain/execution';
-import { chainHead, chainProblems, type ChainHead } from '../../shared/domain/journal-chain';
+import { FINAL_STATUSES, type JournalEntry, type JournalOutcome } from '../../shared/domain/execution';
+import {
+  chainHead,
+  chainProblems,
+  outcomeDigest,
+  type ChainHead,
+  type StatedOutcome,
+} from '../../shared/domain/journal-chain';
 import type { Output } from '../display';
 import { EXIT, remote, UsageError } from './common';
 
@@ -30,6 +36,11 @@ type TimelineEntry = {
 const entriesOf = (timeline: readonly TimelineEntry[]): JournalEntry[] =>
   timeline.map(({ event, ...rest }) => ({ ...rest, action: event }));
 
+/** The entry `finish` journals when an execution ends: its status, verdict and outcome digest. */
+const isOutcome = (e: JournalEntry): boolean => e.phase === 'finish' && e.action === 'completed' && !!e.detail;
+
+const isFinalStatus = (status: unknown): boolean => (FINAL_STATUSES as readonly unknown[]).includes(status);
+
 /**
  * What is wrong with one result document: its journal chain (journal-chain.ts), and the verdict
  * and status it states against the ones its journal recorded when the execution ended.
@@ -39,14 +50,24 @@ export const resultProblems = (document: Verifiable): string[] => {
     return ['not a result document (no executionId or timeline)'];
   const entries = entriesOf(document.timeline as TimelineEntry[]);
   const problems = chainProblems(document.executionId, entries, document.journalHead);
-  const completed = entries.filter((e) => e.action === 'completed' && e.detail).at(-1);
-  if (completed) {
-    for (const field of ['status', 'verdict'] as const) {
-      const recorded = completed.detail?.[field];
-      if (recorded !== undefined && recorded !== document[field])
-        problems.push(`the result says ${field} ${String(document[field])}, its journal recorded ${String(recorded)}`);
-    }
+  const completed = entries.filter(isOutcome).at(-1);
+  if (!completed) {
+    if (isFinalStatus(document.status))
+      problems.push(
+        'its journal records no outcome (finish completed) for a final result: entries may have been cut off',
+      );
+    return problems;
   }
+  for (const field of ['status', 'verdict'] as const) {
+    const recorded = completed.detail?.[field];
+    if (recorded !== undefined && recorded !== document[field])
+      problems.push(`the result says ${field} ${String(document[field])}, its journal recorded ${String(recorded)}`);
+  }
+  const digest = completed.detail?.outcome;
+  if (typeof digest === 'string' && digest !== outcomeDigest(document as unknown as StatedOutcome))
+    problems.push(
+      "the result's criteria, reasons, figures, safety or score differ from the outcome its journal recorded",
+    );
   return problems;
 };
 
@@ -68,6 +89,10 @@ export const tableProblems = (document: Verifiable, table: readonly JournalEntry
       break;
     }
   }
+  const outcome = table.filter(isOutcome).at(-1);
+  const held = new Set(entriesOf(document.timeline as TimelineEntry[]).map((e) => e.seq));
+  if (outcome && isFinalStatus(document.status) && !held.has(outcome.seq))
+    problems.push(`the table records the outcome at entry ${outcome.seq}, which the result does not hold`);
   return problems;
 };
 

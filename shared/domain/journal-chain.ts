@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JournalEntry } from './execution';
 
 /**
- * The journal of an execution as a hash chain (docs/architecture.md §4, "Journal"): entry n
+ * The journal of an execution as a hash chain (docs/architecture.md §3): entry n
  * carries the SHA-256 of entry n-1, and its own hash covers its content, its number and that
  * link. Changing, removing, inserting or reordering an entry breaks every hash after it.
  */
@@ -103,3 +103,34 @@ export const chainProblems = (
     );
   return problems;
 };
+
+/** What a result states of its outcome: the fields `faultline verify` holds against the journal. */
+export interface StatedOutcome {
+  status: unknown;
+  verdict: unknown;
+  criteria: unknown;
+  reasons: unknown;
+  metrics: unknown;
+  safety: { violated: unknown; reason?: unknown };
+  score: unknown;
+}
+
+/**
+ * The SHA-256 of an outcome's canonical JSON (status, verdict, criteria, reasons, metrics, safety
+ * and score as the result document states them), journaled with `finish completed`: a result
+ * whose criteria, figures or score were edited afterwards no longer matches it.
+ */
+export const outcomeDigest = (o: StatedOutcome): string =>
+  createHash('sha256')
+    .update(
+      canonicalJson({
+        status: o.status,
+        verdict: o.verdict,
+        criteria: o.criteria,
+        reasons: o.reasons,
+        metrics: o.metrics,
+        safety: { violated: o.safety.violated, reason: o.safety.reason ?? null },
+        score: o.score,
+      }),
+    )
+    .digest('hex');

@@ -18,7 +18,9 @@ import type {
   LeaseRepository,
 } from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
-import { completedEntry } from './result';
+import { completedEntry, resultOf } from './result';
+import { outcomeDigest } from '../domain/journal-chain';
+import { executionScore } from '../domain/score';
 
 /** What `releaseHolds` uses: the leases and alarm watches it gives back, and the revert deadline it cancels. */
 export type ReleaseHoldsDependencies = {
@@ -67,15 +69,21 @@ export const finish = async (
   });
   if (!done) return null;
   // The outcome joins the journal's hash chain, so that `faultline verify` can tell a result whose
-  // verdict was changed afterwards. The execution is final already: a failed append must not keep
-  // ExperimentCompleted from being published (verify then has no recorded verdict to compare).
+  // verdict, criteria, figures or score were changed afterwards. The execution is final already: a
+  // failed append must not keep ExperimentCompleted from being published (verify then finds no
+  // recorded outcome, and says so).
+  const stated = resultOf(done, []);
   await deps.store
     .journal(executionId, {
       phase: 'finish',
       action: 'completed',
       outcome: 'ok',
-      // The verdict as the result states it (resultOf): none is INCONCLUSIVE.
-      detail: { status: done.status, verdict: done.verdict ?? 'INCONCLUSIVE', safetyViolated: done.safety.violated },
+      detail: {
+        status: stated.status,
+        verdict: stated.verdict,
+        safetyViolated: done.safety.violated,
+        outcome: outcomeDigest({ ...stated, score: executionScore(done) }),
+      },
     })
     .catch(() => undefined);
   await releaseHolds(deps, done);

@@ -101,8 +101,46 @@ describe('faultline history', () => {
     expect(await main(['verify', path, '--json'], verdict.out)).toBe(3);
     expect(JSON.parse(verdict.lines.result[0]!)).toMatchObject({
       intact: false,
-      results: [{ problems: ['the result says verdict FAILED, its journal recorded PASSED'] }],
+      results: [
+        {
+          problems: [
+            'the result says verdict FAILED, its journal recorded PASSED',
+            "the result's criteria, reasons, figures, safety or score differ from the outcome its journal recorded",
+          ],
+        },
+      ],
     });
+
+    // A criterion's figure edited: the outcome its journal recorded says otherwise.
+    const edited = structuredClone(document) as { criteria: { passed: boolean | null; actual: string | null }[] };
+    edited.criteria[0]!.actual = '12%';
+    writeFileSync(path, JSON.stringify(edited));
+    const criteria = capture();
+    expect(await main(['verify', path], criteria.out)).toBe(3);
+    expect(criteria.lines.result.join('\n')).toContain(
+      "the result's criteria, reasons, figures, safety or score differ from the outcome its journal recorded",
+    );
+
+    // Cut off before its outcome, head moved back, verdict changed: the chain alone holds, but a
+    // final result must carry its recorded outcome; the table has it.
+    const cut = structuredClone(document) as { timeline: { event: string; seq: number; hash: string }[] } & Record<
+      string,
+      unknown
+    >;
+    const at = cut.timeline.findIndex((e) => e.event === 'completed');
+    expect(at).toBeGreaterThan(0);
+    cut.timeline = cut.timeline.slice(0, at);
+    cut.journalHead = { seq: cut.timeline.at(-1)!.seq, hash: cut.timeline.at(-1)!.hash };
+    cut.verdict = 'FAILED';
+    writeFileSync(path, JSON.stringify(cut));
+    const cutOff = capture();
+    expect(await main(['verify', path], cutOff.out)).toBe(3);
+    expect(cutOff.lines.result.join('\n')).toContain('its journal records no outcome (finish completed)');
+    const cutTable = capture();
+    expect(await main(['verify', path, '--table'], cutTable.out)).toBe(3);
+    expect(cutTable.lines.result.join('\n')).toMatch(
+      /the table records the outcome at entry \d+, which the result does not hold/,
+    );
 
     // Rewritten whole, every hash recomputed: the document holds together, the table tells it.
     type Entry = Omit<JournalEntry, 'action'> & { event?: string };

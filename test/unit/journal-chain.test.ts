@@ -65,7 +65,7 @@ describe('the journal chain', () => {
     const document = {
       executionId: 'x',
       experimentId: 'e',
-      status: 'COMPLETED',
+      status: 'OBSERVING',
       verdict: 'PASSED',
       timeline,
       journalHead: chainHead(journal),
@@ -75,5 +75,9 @@ describe('the journal chain', () => {
     edited.timeline[1]!.outcome = 'failed';
     expect(resultProblems(edited)).toEqual([expect.stringMatching(/^entry 2 .* was altered/)]);
     expect(resultProblems({ timeline: [] })).toEqual(['not a result document (no executionId or timeline)']);
+    // A final result whose journal records no outcome: its end was cut off.
+    expect(resultProblems({ ...document, status: 'COMPLETED' })).toEqual([
+      expect.stringContaining('its journal records no outcome (finish completed) for a final result'),
+    ]);
   });
 });
