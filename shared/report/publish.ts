@@ -195,7 +195,12 @@ export const publishGameDayReport = async (
 ): Promise<string[]> => {
   const detail = event.detail;
   const documents: ResultDocument[] = [];
-  for (const e of detail.executions) documents.push((await loadDocument(deps.store, e.executionId)).document);
+  for (const e of detail.executions) {
+    // GameDayCompleted may arrive while the last execution's ExperimentCompleted is still recording
+    // its series: recording here too (once, whoever is first) keeps the index from missing them.
+    await recordOnce(e.executionId, deps);
+    documents.push((await loadDocument(deps.store, e.executionId)).document);
+  }
   const score = gameDayScore(documents.map((d) => d.score));
   const prefix = gameDayPrefix(detail.suite, detail.runId);
   const html = renderGameDayIndex(

@@ -358,16 +358,19 @@ describe('report function: the series of a finished execution', () => {
     expect(puts()).toHaveLength(3);
   });
 
-  it('records nothing for a game day: each execution records its own on its ExperimentCompleted', async () => {
+  it("a game day's index does not wait on its executions' ExperimentCompleted: it records what is missing, once", async () => {
     const a = await seedRun('exec-gd-a');
-    await withSeries()(
-      delivered(GameDayCompleted as never, {
-        ...GameDayCompleted.fixture,
-        executions: [{ ...GameDayCompleted.fixture.executions[0], executionId: a.executionId }],
-      }),
-    );
-    expect(source.asked).toBe(0);
-    expect(await deps.store.readSeries('exec-gd-a')).toBeNull();
+    const gameDay = delivered(GameDayCompleted as never, {
+      ...GameDayCompleted.fixture,
+      executions: [{ ...GameDayCompleted.fixture.executions[0], executionId: a.executionId }],
+    });
+    await withSeries()(gameDay);
+    expect(source.asked).toBe(1);
+    expect(await deps.store.readSeries('exec-gd-a')).toMatchObject({ periodSeconds: 60 });
+    expect(String(puts()[0]!.Body)).toContain('data-chart=');
+    // The execution's own ExperimentCompleted, arriving after, measures nothing again.
+    await withSeries()(completed({ executionId: 'exec-gd-a' }));
+    expect(source.asked).toBe(1);
   });
 });
 
