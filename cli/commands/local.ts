@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { FolderReportSink } from '../../local/report';
 import { localBackend } from '../backend';
 import type { Output } from '../display';
 import { EXIT, UsageError } from './common';
@@ -5,7 +7,9 @@ import { EXIT, UsageError } from './common';
 export const localCommand = async (port: number, out: Output): Promise<number> => {
   if (!Number.isInteger(port) || port < 1 || port > 65_534)
     throw new UsageError(`--port must be a port number, not ${port}`);
-  const backend = await localBackend({ port });
+  // The report function runs too, as on AWS: its "bucket" is a folder.
+  const reports = resolve('reports', 'local');
+  const backend = await localBackend({ port, runtime: { reports: new FolderReportSink(reports) } });
   const local = backend.local!;
   out.progress(
     [
@@ -20,6 +24,7 @@ export const localCommand = async (port: number, out: Output): Promise<number> =
         .alarmDefinitions()
         .map((a) => a.name)
         .join(', ')}`,
+      `  reports                 ${reports}   (the report function's bucket: reports/, gamedays/)`,
       '',
       'try:',
       `  AWS_ENDPOINT_URL_EVENTBRIDGE=${local.endpoint!.url} AWS_ENDPOINT_URL_DYNAMODB=${local.runtime.dynamo.endpoint} \\`,

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,6 +65,18 @@ describe('faultline local, driven by the AWS CLI', () => {
     });
     expect(stdout).toMatch(/status COMPLETED, verdict PASSED/);
     expect(output).toMatch(/aws\.cloudwatch|faultline\s+ExperimentCompleted/);
+    // The report function ran too, as on AWS, writing to the folder that stands in for the bucket,
+    // with the series it recorded from the monitor.
+    const executionId = /execution (\S+): status COMPLETED/.exec(stdout)![1]!;
+    const page = () => {
+      const dir = join(root, 'reports', 'local', 'reports');
+      const experiment = existsSync(dir)
+        ? readdirSync(dir).find((e) => existsSync(join(dir, e, executionId)))
+        : undefined;
+      return experiment ? join(dir, experiment, executionId, 'report.html') : undefined;
+    };
+    await waitFor(() => page() !== undefined && existsSync(page()!), 20_000, 'the report of the execution');
+    expect(readFileSync(page()!, 'utf8')).toContain('data-chart="availabilityPercent"');
   }, 160_000);
 
   it('stops on Ctrl-C, leaving no fleet process behind', async () => {
