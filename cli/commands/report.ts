@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Execution } from '../../shared/domain/execution';
-import { executionScore } from '../../shared/domain/score';
 import { resultDocument } from '../../shared/phases/result';
 import type { ResultDocument } from '../../shared/report/document';
-import { type HistoryPoint, renderExperimentReport } from '../../shared/report/html';
+import { renderExperimentReport } from '../../shared/report/html';
+import { historyOf } from '../../shared/report/publish';
 import type { ExecutionStore } from '../../shared/store/execution-store';
 import type { Output } from '../display';
 import { EXIT, remote, UsageError } from './common';
@@ -15,24 +15,8 @@ import { EXIT, remote, UsageError } from './common';
  * (or of a running `faultline local`), with its series and the score trend of its template.
  */
 
-/** How many past runs of the template the score trend shows. */
-const TREND_RUNS = 10;
-
-/** The last runs of a template that finished, for the score trend. */
-export const trendOf = async (store: ExecutionStore, experimentId: string, last = TREND_RUNS) => {
-  const ids = await store.executionsOfExperiment(experimentId, last);
-  const executions = await Promise.all(ids.map((id) => store.getExecution(id)));
-  return executions
-    .filter((e): e is Execution => e !== undefined && executionScore(e) !== null)
-    .map(
-      (e): HistoryPoint => ({
-        executionId: e.executionId,
-        completedAt: e.completedAt ?? e.updatedAt,
-        verdict: e.verdict ?? null,
-        score: executionScore(e),
-      }),
-    );
-};
+/** The last runs of a template that have a score, for the score trend (the report function's own definition). */
+export const trendOf = historyOf;
 
 /** The result document of an execution in the store, with its series (null when none were recorded); undefined when there is no such execution. */
 export const storedDocument = async (

@@ -76,7 +76,7 @@ export const resultProblems = (document: Verifiable): string[] => {
  * document cannot move): the table's own chain must hold, and hold the result's entries, link for
  * link, up to the result's head (the table may have more: entries journaled after the document).
  */
-export const tableProblems = (document: Verifiable, table: readonly JournalEntry[]): string[] => {
+const tableProblems = (document: Verifiable, table: readonly JournalEntry[]): string[] => {
   if (typeof document.executionId !== 'string' || !Array.isArray(document.timeline)) return [];
   if (!table.length) return ['the table holds no journal for this execution'];
   const problems = chainProblems(document.executionId, table, chainHead(table)).map((p) => `in the table: ${p}`);

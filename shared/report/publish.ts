@@ -59,9 +59,9 @@ export interface ReportDependencies {
 }
 
 /** How many earlier runs of a template its report draws as the score trend. */
-export const HISTORY_LENGTH = 10;
+const HISTORY_LENGTH = 10;
 
-export const CONTENT_TYPES = {
+const CONTENT_TYPES = {
   html: 'text/html; charset=utf-8',
   xml: 'application/xml; charset=utf-8',
   json: 'application/json; charset=utf-8',
@@ -81,12 +81,11 @@ export const keySegment = (value: string): string => {
 };
 
 /** Where an execution's reports go. */
-export const reportPrefix = (experimentId: string, executionId: string): string =>
+const reportPrefix = (experimentId: string, executionId: string): string =>
   `reports/${keySegment(experimentId)}/${keySegment(executionId)}/`;
 
 /** Where a game-day run's index goes. */
-export const gameDayPrefix = (suite: string, runId: string): string =>
-  `gamedays/${keySegment(suite)}/${keySegment(runId)}/`;
+const gameDayPrefix = (suite: string, runId: string): string => `gamedays/${keySegment(suite)}/${keySegment(runId)}/`;
 
 /** The href of the object `to` on a page stored at `from`: both are keys of the same bucket (or folder). */
 const hrefBetween = (from: string, to: string): string => posix.relative(posix.dirname(from), to);
@@ -115,15 +114,23 @@ const loadDocument = async (store: ReportStore, executionId: string): Promise<Lo
   };
 };
 
-/** The template's last runs that are final, for the score trend (the run itself included). */
-const historyOf = async (store: ReportStore, experimentId: string): Promise<HistoryPoint[]> => {
-  const ids = await store.executionsOfExperiment(experimentId, HISTORY_LENGTH);
+/**
+ * The score trend of a template: its last runs that have a score (final, neither REJECTED nor a
+ * dry run), newest first, the run itself included. One definition for the report function and
+ * `faultline report`.
+ */
+export const historyOf = async (
+  store: Pick<ExecutionRepository, 'getExecution' | 'executionsOfExperiment'>,
+  experimentId: string,
+  last = HISTORY_LENGTH,
+): Promise<HistoryPoint[]> => {
+  const ids = await store.executionsOfExperiment(experimentId, last);
   const executions = await Promise.all(ids.map((id) => store.getExecution(id)));
   return executions
-    .filter((e): e is Execution => e !== undefined && e.completedAt !== undefined)
+    .filter((e): e is Execution => e !== undefined && executionScore(e) !== null)
     .map((e) => ({
       executionId: e.executionId,
-      completedAt: e.completedAt!,
+      completedAt: e.completedAt ?? e.updatedAt,
       verdict: e.verdict ?? null,
       score: executionScore(e),
     }));
