@@ -64,6 +64,8 @@ export const FINAL_STATUSES = [
 ] as const satisfies readonly Status[];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 export const isFinal = (s: Status): s is FinalStatus => (FINAL_STATUSES as readonly Status[]).includes(s);
+/** Statuses an execution passes through on its way to a final one, in the order of the flow. */
+export const ACTIVE_STATUSES: readonly Status[] = STATUSES.filter((s) => !isFinal(s));
 
 /** Statuses in which a fault may be active, so a safety violation must revert. */
 export const FAULT_ACTIVE_STATUSES = ['INJECTING', 'OBSERVING', 'REVERTING'] as const satisfies readonly Status[];

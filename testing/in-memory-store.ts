@@ -1,5 +1,5 @@
 import type { Execution, FaultRecord, FaultState, JournalEntry, Status } from '../shared/domain/execution';
-import { FINAL_STATUSES } from '../shared/domain/execution';
+import { isFinal } from '../shared/domain/execution';
 import type { Template } from '../shared/domain/template';
 import { FaultlineError } from '../shared/errors';
 import { chainEntry, chainHead } from '../shared/domain/journal-chain';
@@ -10,7 +10,6 @@ import type { BusEntry, Clock } from '../shared/ports';
 import type { EventClaim, Lease, Store, TransitionRequest } from '../shared/store/execution-store';
 
 const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
-const isFinal = (s: Status) => (FINAL_STATUSES as readonly Status[]).includes(s);
 
 /**
  * The execution store's twin in memory, for the interleaving tests: thousands of schedules, each
@@ -70,7 +69,7 @@ export class InMemoryStore implements Store {
   }
 
   async transition(executionId: string, request: TransitionRequest): Promise<Execution | null> {
-    const from = request.from.filter((s) => !isFinal(s));
+    const from: readonly Status[] = request.from.filter((s) => !isFinal(s));
     const current = this.executions.get(executionId);
     if (!current || !from.includes(current.status)) return null;
     if (request.expectedVersion !== undefined && current.version !== request.expectedVersion) return null;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { FINAL_STATUSES, type JournalEntry, type JournalOutcome } from '../../shared/domain/execution';
+import { isFinal, type JournalEntry, type JournalOutcome, type Status } from '../../shared/domain/execution';
 import {
   chainHead,
   chainProblems,
@@ -39,7 +39,7 @@ const entriesOf = (timeline: readonly TimelineEntry[]): JournalEntry[] =>
 /** The entry `finish` journals when an execution ends: its status, verdict and outcome digest. */
 const isOutcome = (e: JournalEntry): boolean => e.phase === 'finish' && e.action === 'completed' && !!e.detail;
 
-const isFinalStatus = (status: unknown): boolean => (FINAL_STATUSES as readonly unknown[]).includes(status);
+const isFinalStatus = (status: unknown): boolean => typeof status === 'string' && isFinal(status as Status);
 
 /**
  * What is wrong with one result document: its journal chain (journal-chain.ts), and the verdict

@@ -3,6 +3,7 @@ import type { FaultType } from './faults';
 import type { Template } from './template';
 
 export {
+  ACTIVE_STATUSES,
   FAULT_ACTIVE_STATUSES,
   FINAL_STATUSES,
   isFinal,

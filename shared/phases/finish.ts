@@ -1,5 +1,6 @@
 import { SafetyViolated } from '../../events';
 import {
+  ACTIVE_STATUSES,
   leaseKeys,
   type Execution,
   type FaultRecord,
@@ -207,17 +208,6 @@ export const revertFaults = async (
   }
   return failures;
 };
-
-/** Statuses an execution passes through on its way to a final one. */
-export const ACTIVE_STATUSES: readonly Status[] = [
-  'REQUESTED',
-  'PREPARING',
-  'INJECTING',
-  'OBSERVING',
-  'REVERTING',
-  'RECOVERING',
-  'VALIDATING',
-];
 
 /**
  * Writes a safety violation on the execution, before anything announces it (invariant 6): from

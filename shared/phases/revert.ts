@@ -19,7 +19,8 @@ import type {
   LeaseRepository,
 } from '../store/execution-store';
 import type { PhaseDependencies } from './dependencies';
-import { ACTIVE_STATUSES, finish, revertFaults, timerNames } from './finish';
+import { ACTIVE_STATUSES } from '../domain/execution';
+import { finish, revertFaults, timerNames } from './finish';
 import { faultSummaries } from './result';
 import { executionIn, journalStale } from './stale';
 

@@ -18,7 +18,8 @@ import type {
 } from '../store/execution-store';
 import type { PhaseDependencies, PhaseSettings } from './dependencies';
 import { FaultlineError } from '../errors';
-import { ACTIVE_STATUSES, finish, openFaults } from './finish';
+import { ACTIVE_STATUSES } from '../domain/execution';
+import { finish, openFaults } from './finish';
 
 const PHASE = 'sweep';
 

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FINAL_STATUSES, type Execution, type Status } from '../domain/execution';
+import { isFinal, type Execution, type Status } from '../domain/execution';
 import { GSI1, keys } from './keys';
 import { conditionally, setClauses, strip, type Table } from './table';
 
@@ -73,7 +73,7 @@ export class Executions implements ExecutionRepository {
   }
 
   async transition(executionId: string, request: TransitionRequest): Promise<Execution | null> {
-    const from = request.from.filter((s) => !(FINAL_STATUSES as readonly Status[]).includes(s));
+    const from = request.from.filter((s) => !isFinal(s));
     if (from.length === 0) return null;
     const now = this.table.clock.now().toISOString();
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt' };

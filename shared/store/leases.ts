@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { FINAL_STATUSES, type Status } from '../domain/execution';
+import { isFinal } from '../domain/execution';
 import type { ExecutionRepository } from './executions';
 import { keys } from './keys';
 import { conditionally, type Table } from './table';
@@ -42,8 +42,6 @@ const toLease = (item: Record<string, unknown>): Lease => ({
   ...(typeof item.at === 'string' ? { at: item.at } : {}),
 });
 
-const isFinalStatus = (status: Status) => (FINAL_STATUSES as readonly Status[]).includes(status);
-
 /** Target leases, one item per target; a lease is taken over after reading its holder's execution. */
 export class Leases implements LeaseRepository {
   constructor(
@@ -68,7 +66,7 @@ export class Leases implements LeaseRepository {
     if (!lease || lease.pinned || lease.executionId === executionId) return false;
     const holder = await this.executions.getExecution(lease.executionId);
     // Only a holder that ended without a fault left behind gives its lease up.
-    if (holder && (!isFinalStatus(holder.status) || holder.status === 'ROLLBACK_FAILED')) return false;
+    if (holder && (!isFinal(holder.status) || holder.status === 'ROLLBACK_FAILED')) return false;
     const takenOver = await conditionally(() =>
       this.table.doc.send(
         new PutCommand({

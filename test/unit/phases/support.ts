@@ -5,7 +5,13 @@
  */
 import type * as z from 'zod';
 import type { Contract } from '../../../events';
-import type { Execution, FaultRecord, ResolvedTarget, Status } from '../../../shared/domain/execution';
+import {
+  ACTIVE_STATUSES,
+  type Execution,
+  type FaultRecord,
+  type ResolvedTarget,
+  type Status,
+} from '../../../shared/domain/execution';
 import { parseTemplate, type Template, type TemplateInput } from '../../../shared/domain/template';
 import { defaultSettings, type PhaseDependencies, type PhaseSettings } from '../../../shared/phases/dependencies';
 import type { BusEntry, BusEvent, Clock, Timer } from '../../../shared/ports';
@@ -173,15 +179,7 @@ export const eventFrom = <S extends z.ZodObject>(
   envelope: { id?: string; time?: string; account?: string } = {},
 ): BusEvent<z.output<S>> => eventOf(contract, contract.entry(detail), envelope);
 
-const ORDER: readonly Status[] = [
-  'REQUESTED',
-  'PREPARING',
-  'INJECTING',
-  'OBSERVING',
-  'REVERTING',
-  'RECOVERING',
-  'VALIDATING',
-];
+const ORDER = ACTIVE_STATUSES;
 const reached = (status: Status, stage: Status) =>
   !ORDER.includes(status) || ORDER.indexOf(status) >= ORDER.indexOf(stage);
 
