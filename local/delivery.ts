@@ -17,7 +17,8 @@ import {
 import { deliveryDefinitions } from '../shared/delivery/definitions';
 import { createPipelineGateHandler, type GateAnswer } from '../shared/delivery/gate';
 import { runOutcomes, type GameDayJournalEntry, type GameDayRun } from '../shared/delivery/game-day';
-import { LocalPipelineControl, type PipelineControl } from '../shared/delivery/pipeline-control';
+import type { PipelineControl } from '../shared/delivery/pipeline-control';
+import { LocalPipelineControl } from './pipeline-control';
 import type { DueSuite, Suite } from '../shared/delivery/suite';
 import { resolveSuiteFile, resolveSuiteTemplates } from '../shared/delivery/suite-file';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FaultlineError } from '../../shared/errors';
 import { storeTemplate } from '../../shared/delivery/bindings';
-import { LocalPipelineControl } from '../../shared/delivery/pipeline-control';
+import { LocalPipelineControl } from '../../local/pipeline-control';
 import { resultDocument } from '../../shared/phases/result';
 import type { BusEvent } from '../../shared/ports';
 import { deliverPipelineEvent, localDeliveryExtras, runPipelineJob } from '../../local/delivery';
