@@ -58,6 +58,7 @@ import { parseTemplate, type TemplateInput } from '../shared/domain/template';
 import { storeTemplate } from '../shared/delivery/bindings';
 import { RECORDS } from '../shared/delivery/dependencies';
 import { startEmbeddedDynamo, localDynamoClient } from '../local/dynamo';
+import type { BusEvent as Envelope } from '../events/envelope';
 import { matchesPattern } from '../local/event-pattern';
 import { loadFunctionRules, type FunctionRule } from '../local/rules';
 import { ExecutionStore } from '../shared/store/execution-store';
@@ -499,17 +500,7 @@ class ShiftedClock {
 
 // ---- the functions -------------------------------------------------------------------------
 
-interface BusEvent {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: Record<string, unknown>;
-}
+type BusEvent = Envelope<Record<string, unknown>>;
 
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
