@@ -18,7 +18,8 @@ import {
   waitForSteady,
   type ResultDocument,
 } from './common';
-import { reportFileName, shown, storedDocument, writeHtml } from './report';
+import { storedDocument } from '../../shared/report/publish';
+import { reportFileName, shown, writeHtml } from './report';
 
 /**
  * A game day on the embedded runtime: the suite file is checked (suite and every template) before

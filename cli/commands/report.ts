@@ -1,11 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import type { Execution } from '../../shared/domain/execution';
-import { resultDocument } from '../../shared/phases/result';
 import type { ResultDocument } from '../../shared/report/document';
 import { renderExperimentReport } from '../../shared/report/html';
-import { historyOf } from '../../shared/report/publish';
-import type { ExecutionStore } from '../../shared/store/execution-store';
+import { historyOf, storedDocument } from '../../shared/report/publish';
 import type { Output } from '../display';
 import { EXIT, remote, UsageError } from './common';
 
@@ -14,25 +11,6 @@ import { EXIT, remote, UsageError } from './common';
  * (shared/report/html.ts), from a result document on disk or from the table of a deployed stack
  * (or of a running `faultline local`), with its series and the score trend of its template.
  */
-
-/** The last runs of a template that have a score, for the score trend (the report function's own definition). */
-export const trendOf = historyOf;
-
-/** The result document of an execution in the store, with its series (null when none were recorded); undefined when there is no such execution. */
-export const storedDocument = async (
-  store: ExecutionStore,
-  executionId: string,
-): Promise<{ execution: Execution; document: ResultDocument } | undefined> => {
-  const execution = await store.getExecution(executionId);
-  if (!execution) return undefined;
-  const document = resultDocument(
-    execution,
-    await store.listFaults(executionId),
-    await store.readJournal(executionId),
-    await store.readSeries(executionId),
-  );
-  return { execution, document };
-};
 
 /** The file name of an execution's report: `<experimentId>-<executionId>.html`, beside its JSON. */
 export const reportFileName = (d: Pick<ResultDocument, 'experimentId' | 'executionId'>) =>
@@ -100,7 +78,7 @@ export const reportCommand = async (
       if (!stored) throw new UsageError(`no execution ${source} (nor a file of that name)`);
       const { execution, document } = stored;
       html = renderExperimentReport(document, {
-        history: await trendOf(backend.store, execution.experimentId),
+        history: await historyOf(backend.store, execution.experimentId),
         hypothesis: execution.template?.hypothesis.statement,
       });
       target = options.out ?? join('reports', reportFileName(document));

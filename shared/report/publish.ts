@@ -98,20 +98,28 @@ interface Loaded {
   document: ResultDocument;
 }
 
-/** The execution and its result document, as `faultline run --json` prints it. */
-const loadDocument = async (store: ReportStore, executionId: string): Promise<Loaded> => {
+/**
+ * An execution, its faults and its result document as `faultline run --json` prints it (with its
+ * series, null when none were recorded); undefined when the table holds no such execution.
+ */
+export const storedDocument = async (
+  store: Omit<ReportStore, 'putSeries' | 'markOnce' | 'executionsOfExperiment'>,
+  executionId: string,
+): Promise<Loaded | undefined> => {
   const execution = await store.getExecution(executionId);
-  if (!execution) throw new ExecutionNotFoundError(executionId);
+  if (!execution) return undefined;
   const [faults, journal, series] = await Promise.all([
     store.listFaults(executionId),
     store.readJournal(executionId),
     store.readSeries(executionId),
   ]);
-  return {
-    execution,
-    faults,
-    document: resultDocument(execution, faults, journal, series),
-  };
+  return { execution, faults, document: resultDocument(execution, faults, journal, series) };
+};
+
+const loadDocument = async (store: ReportStore, executionId: string): Promise<Loaded> => {
+  const loaded = await storedDocument(store, executionId);
+  if (!loaded) throw new ExecutionNotFoundError(executionId);
+  return loaded;
 };
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import { storedDocument, trendOf } from '../../cli/commands/report';
+import { historyOf, storedDocument } from '../../shared/report/publish';
 import { captureByKind } from '../support/cli-output';
 import { abortedDocument, passedDocument } from '../support/report-documents';
 import { phaseDeps, seedExecution, unitTemplate } from './phases/support';
@@ -67,7 +67,7 @@ describe('faultline report', () => {
       });
     }
     await seedExecution(deps, 'OBSERVING', { executionId: 'e-4' }); // not final: not in the trend
-    const trend = await trendOf(deps.store as never, unitTemplate().id as string);
+    const trend = await historyOf(deps.store as never, unitTemplate().id as string);
     expect(trend.map((t) => [t.executionId, t.verdict, t.score]).sort()).toEqual([
       ['e-1', 'PASSED', 100],
       ['e-2', 'FAILED', 0],
